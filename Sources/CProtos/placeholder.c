@@ -1,0 +1,1 @@
+int voiceshop_cprotos_placeholder;
