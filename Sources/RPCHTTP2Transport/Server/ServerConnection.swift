@@ -1,0 +1,535 @@
+internal import Glibc
+internal import NGHTTP2
+internal import RPCCore
+
+/// The state of one request stream on a server connection (loop thread only).
+final class ServerStream {
+    let id: Int32
+    var method = ""
+    var path = ""
+    var contentType: String?
+    var timeout: String?
+    var encoding: String?
+    var requestID: String?
+    var traceParent: String?
+    var metadata = Metadata()
+    var badMetadata = false
+    var handler: RPCHandler?
+    var context: ServerContext?
+    var deframer: GRPCMessageDeframer
+    var inlineRequest: [UInt8]?
+    var inlineMessages = 0
+    var call: PooledCall?
+    var outbox: StreamOutbox?
+    var inlineResponse: [UInt8] = []
+    var inlineOffset = 0
+    var inlineTrailers: [(String, String)]?
+    var responseStarted = false
+    var finished = false
+    var remoteClosed = false
+    var deadlineTimer: UInt64?
+
+    init(id: Int32, maxMessageBytes: Int) {
+        self.id = id
+        deframer = GRPCMessageDeframer(maxMessageBytes: maxMessageBytes)
+    }
+}
+
+/// One accepted HTTP/2 connection of the server, confined to its event loop.
+final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked Sendable {
+    // @unchecked Sendable: every property is touched only on `loop`'s thread; other threads
+    // only capture the reference inside `loop.execute { }` jobs.
+    let fd: Int32
+    let peer: String
+    let loop: EventLoop
+    let core: HTTP2ServerCore
+    private var session: HTTP2Session!
+    private var streams: [Int32: ServerStream] = [:]
+    private var writeBuffer: [UInt8] = []
+    private var writeOffset = 0
+    private var watchingWritable = false
+    private var closed = false
+    private var shuttingDown = false
+    private var lastActivity = ContinuousClock.now
+    private var pingOutstanding = false
+    private var keepaliveTimer: UInt64?
+    private var readBuffer: UnsafeMutableRawBufferPointer
+    /// Called on the loop once the connection has closed.
+    var onClose: ((ServerConnection) -> Void)?
+
+    init(fd: Int32, peer: String, loop: EventLoop, core: HTTP2ServerCore) throws {
+        self.fd = fd
+        self.peer = peer
+        self.loop = loop
+        self.core = core
+        readBuffer = .allocate(byteCount: 64 << 10, alignment: 16)
+        var settings = HTTP2Settings()
+        settings.maxConcurrentStreams = core.configuration.maxConcurrentStreams
+        session = try HTTP2Session(server: true, delegate: self, settings: settings)
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    func start() {
+        loop.register(fd: fd, handler: self)
+        scheduleKeepalive()
+        flush()
+    }
+
+    // MARK: Socket I/O
+
+    func handleReadable() {
+        guard !closed else { return }
+        if writeBuffer.count - writeOffset > core.configuration.connectionWriteBufferBytes {
+            // The peer is not reading what we send: stop reading until it catches up.
+            loop.setWritable(fd: fd, true)
+            watchingWritable = true
+            return
+        }
+        for _ in 0..<4 {
+            let n = recv(fd, readBuffer.baseAddress, readBuffer.count, 0)
+            if n > 0 {
+                lastActivity = .now
+                do {
+                    try session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                } catch {
+                    core.log("connection error", ["peer": peer, "error": "\(error)"])
+                    flush()
+                    close()
+                    return
+                }
+                if n < readBuffer.count { break }
+            } else if n == 0 {
+                close()
+                return
+            } else {
+                if errno == EAGAIN || errno == EINTR { break }
+                close()
+                return
+            }
+        }
+        flush()
+    }
+
+    func handleWritable() { flush() }
+
+    /// Serializes pending frames and writes as much as the socket takes.
+    func flush() {
+        guard !closed else { return }
+        let limit = core.configuration.connectionWriteBufferBytes
+        while true {
+            if writeOffset == writeBuffer.count {
+                writeBuffer.removeAll(keepingCapacity: writeBuffer.capacity <= 1 << 20)
+                writeOffset = 0
+                do {
+                    try session.send(into: &writeBuffer, limit: limit)
+                } catch {
+                    close()
+                    return
+                }
+                if writeBuffer.isEmpty { break }
+            }
+            let n = writeBuffer.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + writeOffset, raw.count - writeOffset, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                writeOffset += n
+            } else if n < 0 && (errno == EAGAIN || errno == EINTR) {
+                break
+            } else {
+                close()
+                return
+            }
+        }
+        let pending = writeOffset < writeBuffer.count
+        if pending != watchingWritable {
+            watchingWritable = pending
+            loop.setWritable(fd: fd, pending)
+        }
+        if !pending && !session.wantsRead && !session.wantsWrite { close() }
+        if shuttingDown && streams.isEmpty && !pending { close() }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        if let keepaliveTimer { loop.cancelTimer(keepaliveTimer) }
+        let cancelled = RPCError(code: .unavailable, message: "The connection to the client was closed.")
+        for stream in streams.values {
+            if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
+            stream.call?.cancel(cancelled)
+            if !stream.finished { core.statistics.cancelled() }
+        }
+        streams.removeAll()
+        loop.deregister(fd: fd)
+        Glibc.close(fd)
+        onClose?(self)
+    }
+
+    // MARK: Keepalive and shutdown
+
+    private func scheduleKeepalive() {
+        guard let interval = core.configuration.keepaliveInterval else { return }
+        keepaliveTimer = loop.schedule(at: .now + interval) { [weak self] in self?.keepaliveTick() }
+    }
+
+    private func keepaliveTick() {
+        guard !closed, let interval = core.configuration.keepaliveInterval else { return }
+        if pingOutstanding {
+            core.log("keepalive timeout", ["peer": peer])
+            session.terminate(errorCode: 0)
+            flush()
+            close()
+            return
+        }
+        if ContinuousClock.now - lastActivity >= interval {
+            pingOutstanding = true
+            session.submitPing()
+            keepaliveTimer = loop.schedule(at: .now + core.configuration.keepaliveTimeout) { [weak self] in self?.keepaliveTick() }
+            flush()
+        } else {
+            keepaliveTimer = loop.schedule(at: lastActivity + interval) { [weak self] in self?.keepaliveTick() }
+        }
+    }
+
+    /// Starts a graceful shutdown: GOAWAY now, close once the calls in flight are done.
+    func beginShutdown() {
+        guard !closed, !shuttingDown else { return }
+        shuttingDown = true
+        session.submitShutdownNotice()
+        flush()
+        loop.schedule(at: .now + .milliseconds(100)) { [weak self] in
+            guard let self, !self.closed else { return }
+            self.session.submitGoAway()
+            self.flush()
+        }
+    }
+
+    /// Ends the calls still in flight when the grace period is over.
+    func forceClose() {
+        guard !closed else { return }
+        let error = RPCError(code: .unavailable, message: "The server is shutting down.")
+        for stream in streams.values where !stream.finished {
+            fail(stream, error)
+        }
+        session.submitGoAway()
+        flush()
+        close()
+    }
+
+    // MARK: HTTP2SessionDelegate
+
+    func sessionBeginHeaders(streamID: Int32) {
+        guard streams[streamID] == nil else { return }
+        lastActivity = .now
+        streams[streamID] = ServerStream(id: streamID, maxMessageBytes: core.configuration.maxReceiveMessageBytes)
+    }
+
+    func sessionHeader(streamID: Int32, name: String, value: String) {
+        guard let stream = streams[streamID] else { return }
+        switch name {
+        case ":method": stream.method = value
+        case ":path": stream.path = value
+        case "content-type": stream.contentType = value
+        case "grpc-timeout": stream.timeout = value
+        case "grpc-encoding": stream.encoding = value
+        case "x-request-id": stream.requestID = value
+        case "traceparent":
+            stream.traceParent = value
+            stream.metadata.add(name, value)
+        default:
+            if name.hasPrefix(":") || name == "te" || name.hasPrefix("grpc-") { return }
+            if !stream.metadata.addWire(key: name, value: value) { stream.badMetadata = true }
+        }
+    }
+
+    func sessionHeadersComplete(streamID: Int32, category: HTTP2HeadersCategory, endStream: Bool) {
+        guard let stream = streams[streamID] else { return }
+        if category == .request {
+            startCall(stream)
+        }
+        if endStream { endOfRequest(stream) }
+    }
+
+    func sessionData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
+        session.consumeConnection(count: bytes.count)
+        guard let stream = streams[streamID], !stream.finished, stream.handler != nil else {
+            session.consume(streamID: streamID, count: bytes.count)
+            return
+        }
+        stream.deframer.append(bytes)
+        do {
+            while let message = try stream.deframer.next() {
+                if let call = stream.call {
+                    call.inbox.push(message)
+                } else {
+                    stream.inlineMessages += 1
+                    stream.inlineRequest = message
+                }
+            }
+        } catch {
+            session.consume(streamID: streamID, count: bytes.count)
+            fail(stream, RPCError(wrapping: error))
+            return
+        }
+        if let call = stream.call, call.inbox.withholdIfFull(bytes.count) { return }
+        session.consume(streamID: streamID, count: bytes.count)
+    }
+
+    func sessionDataEndStream(streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        endOfRequest(stream)
+    }
+
+    func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
+        guard let stream = streams.removeValue(forKey: streamID) else { return }
+        if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
+        if !stream.finished || (stream.call != nil && !stream.call!.ended.hasFired) {
+            let error = RPCError(
+                code: .cancelled,
+                message: errorCode == 0 ? "The stream closed before the call ended." : "The client cancelled the call (RST_STREAM code \(errorCode))."
+            )
+            if !stream.finished { core.statistics.cancelled() }
+            stream.finished = true
+            stream.call?.cancel(error)
+        }
+        if shuttingDown && streams.isEmpty { loop.scheduleFlush(self) }
+    }
+
+    func sessionReadData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataReadResult {
+        guard let stream = streams[streamID] else { return .end(count: 0, trailers: [("grpc-status", "1")]) }
+        if let outbox = stream.outbox { return outbox.read(into: buffer) }
+        let n = min(buffer.count, stream.inlineResponse.count - stream.inlineOffset)
+        stream.inlineResponse.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + stream.inlineOffset, byteCount: n)
+        }
+        stream.inlineOffset += n
+        if stream.inlineOffset == stream.inlineResponse.count {
+            return .end(count: n, trailers: stream.inlineTrailers)
+        }
+        return .bytes(n)
+    }
+
+    func sessionGoAway(lastStreamID: Int32, errorCode: UInt32) {}
+
+    func sessionPingAck() {
+        pingOutstanding = false
+        lastActivity = .now
+    }
+
+    // MARK: Calls
+
+    private func startCall(_ stream: ServerStream) {
+        guard stream.method == "POST" else {
+            respondHTTP(stream, status: 405, message: "gRPC requires POST.")
+            return
+        }
+        guard let contentType = stream.contentType, contentType.hasPrefix("application/grpc") else {
+            respondHTTP(stream, status: 415, message: "Unsupported content-type \(stream.contentType ?? "(none)"); gRPC requires application/grpc.")
+            return
+        }
+        if let next = contentType.utf8.dropFirst(16).first, next != UInt8(ascii: "+"), next != UInt8(ascii: ";") {
+            respondHTTP(stream, status: 415, message: "Unsupported content-type \(contentType).")
+            return
+        }
+        guard let handler = core.router.handler(forPath: stream.path) else {
+            respondTrailersOnly(stream, RPCError(code: .unimplemented, message: "Method not found: \(stream.path)"))
+            return
+        }
+        if let encoding = stream.encoding, encoding != "identity" {
+            respondTrailersOnly(
+                stream,
+                RPCError(code: .unimplemented, message: "grpc-encoding \(encoding) is not supported; this server accepts identity only.")
+            )
+            return
+        }
+        if stream.badMetadata {
+            respondTrailersOnly(stream, RPCError(code: .internal, message: "A -bin metadata value is not valid base64."))
+            return
+        }
+        var deadline: ContinuousClock.Instant?
+        if let timeout = stream.timeout {
+            guard let duration = GRPCTimeout.parse(timeout) else {
+                respondTrailersOnly(stream, RPCError(code: .internal, message: "Malformed grpc-timeout '\(timeout)'."))
+                return
+            }
+            deadline = .now + duration
+        }
+        let requestID = stream.requestID ?? RequestID.generate()
+        let context = ServerContext(
+            method: handler.method,
+            metadata: stream.metadata,
+            deadline: deadline,
+            requestID: requestID,
+            traceParent: stream.traceParent,
+            peer: peer
+        )
+        stream.context = context
+        stream.handler = handler
+        if case .pooled(let body) = handler.body {
+            guard core.dispatcher.tryAdmit() else {
+                stream.handler = nil
+                core.statistics.rejected()
+                respondTrailersOnly(
+                    stream,
+                    RPCError(
+                        code: .resourceExhausted,
+                        message: "The server is busy: \(core.dispatcher.limit) calls are running, the limit. Retry later."
+                    )
+                )
+                return
+            }
+            let id = stream.id
+            let inbox = StreamInbox(limit: core.configuration.streamInboxBytes) { [self] credit in
+                loop.execute { [self] in
+                    session.consume(streamID: id, count: credit)
+                    loop.scheduleFlush(self)
+                }
+            }
+            let outbox = StreamOutbox(limit: core.configuration.streamOutboxBytes) { [self] in
+                loop.execute { [self] in kick(streamID: id) }
+            }
+            let call = PooledCall(
+                body: body,
+                context: context,
+                inbox: inbox,
+                outbox: outbox,
+                maxSendMessageBytes: core.configuration.maxSendMessageBytes
+            ) { [core] error in
+                outbox.close(trailers: core.trailers(for: error, metadata: context.response.trailing))
+            }
+            stream.call = call
+            stream.outbox = outbox
+            core.dispatcher.submit(call)
+        }
+        if let deadline {
+            stream.deadlineTimer = loop.schedule(at: deadline) { [weak self, weak stream] in
+                guard let self, let stream, !stream.finished else { return }
+                self.fail(stream, RPCError(code: .deadlineExceeded, message: "The deadline of \(stream.timeout ?? "") expired."))
+            }
+        }
+    }
+
+    private func endOfRequest(_ stream: ServerStream) {
+        stream.remoteClosed = true
+        guard !stream.finished, let handler = stream.handler, let context = stream.context else { return }
+        if stream.deframer.hasPartialMessage {
+            fail(stream, RPCError(code: .internal, message: "The request ended in the middle of a message (truncated length prefix or body)."))
+            return
+        }
+        if let call = stream.call {
+            call.inbox.finish(nil)
+            return
+        }
+        guard case .inlineUnary(let body) = handler.body else { return }
+        guard stream.inlineMessages == 1, let request = stream.inlineRequest else {
+            let what = stream.inlineMessages == 0 ? "no request message" : "\(stream.inlineMessages) request messages"
+            fail(stream, RPCError(code: .internal, message: "The client sent \(what) for a unary call."))
+            return
+        }
+        if let deadline = context.deadline, deadline <= .now {
+            fail(stream, RPCError(code: .deadlineExceeded, message: "The deadline expired before the call started."))
+            return
+        }
+        do {
+            let response = try request.withUnsafeBytes { try body($0, context) }
+            guard response.count <= core.configuration.maxSendMessageBytes else {
+                throw RPCError(code: .resourceExhausted, message: "The response message is \(response.count) bytes, over the server's send limit.")
+            }
+            var framed: [UInt8] = []
+            framed.reserveCapacity(response.count + 5)
+            GRPCMessageFramer.appendFrame(response, to: &framed)
+            stream.inlineResponse = framed
+            stream.inlineTrailers = core.trailers(for: nil, metadata: context.response.trailing)
+            stream.finished = true
+            if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
+            core.statistics.completed()
+            stream.responseStarted = true
+            try session.submitResponse(streamID: stream.id, headers: responseHeaders(context))
+        } catch {
+            fail(stream, RPCError(wrapping: error))
+        }
+    }
+
+    /// Starts or resumes a pooled call's response (after a write or close from its handler).
+    private func kick(streamID: Int32) {
+        guard let stream = streams[streamID], let outbox = stream.outbox, let context = stream.context else { return }
+        if !stream.responseStarted {
+            stream.responseStarted = true
+            let (closed, empty, trailers) = outbox.isClosedWithoutData
+            if closed && empty, let trailers {
+                finishStream(stream)
+                try? session.submitHeaders(streamID: streamID, headers: responseHeaders(context) + trailers, endStream: true)
+            } else {
+                try? session.submitResponse(streamID: streamID, headers: responseHeaders(context))
+            }
+        } else {
+            if outbox.isClosedWithoutData.closed { finishStream(stream) }
+            session.resumeData(streamID: streamID)
+        }
+        loop.scheduleFlush(self)
+    }
+
+    private func finishStream(_ stream: ServerStream) {
+        guard !stream.finished else { return }
+        stream.finished = true
+        if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
+        core.statistics.completed()
+    }
+
+    /// Ends a call with an error status: trailers-only if nothing was sent yet, trailers
+    /// after the data otherwise. The handler, if running, is cancelled.
+    private func fail(_ stream: ServerStream, _ error: RPCError) {
+        guard !stream.finished else { return }
+        stream.finished = true
+        if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
+        if error.code == .deadlineExceeded || error.code == .cancelled { core.statistics.cancelled() } else { core.statistics.completed() }
+        let trailers = core.trailers(for: error, metadata: stream.context?.response.trailing ?? [:])
+        if let call = stream.call {
+            call.inbox.finish(error)
+            call.outbox.fail(error, trailers: trailers)
+            call.ended.fire()
+        }
+        if stream.responseStarted {
+            if stream.call == nil {
+                stream.inlineResponse = []
+                stream.inlineOffset = 0
+                stream.inlineTrailers = trailers
+            }
+            session.resumeData(streamID: stream.id)
+        } else {
+            stream.responseStarted = true
+            let headers = stream.context.map(responseHeaders) ?? [(":status", "200"), ("content-type", "application/grpc")]
+            try? session.submitHeaders(streamID: stream.id, headers: headers + trailers, endStream: true)
+            if !stream.remoteClosed { session.resetStream(streamID: stream.id, errorCode: 0) }
+        }
+        loop.scheduleFlush(self)
+    }
+
+    private func respondTrailersOnly(_ stream: ServerStream, _ error: RPCError) {
+        stream.finished = true
+        core.statistics.completed()
+        let headers = [(":status", "200"), ("content-type", "application/grpc")] + core.trailers(for: error, metadata: [:])
+        try? session.submitHeaders(streamID: stream.id, headers: headers, endStream: true)
+        if !stream.remoteClosed { session.resetStream(streamID: stream.id, errorCode: 0) }
+        loop.scheduleFlush(self)
+    }
+
+    private func respondHTTP(_ stream: ServerStream, status: Int, message: String) {
+        stream.finished = true
+        let headers = [
+            (":status", String(status)), ("content-type", "text/plain"),
+            ("grpc-status", String(StatusCode.unknown.rawValue)), ("grpc-message", PercentEncoding.encode(message)),
+        ]
+        try? session.submitHeaders(streamID: stream.id, headers: headers, endStream: true)
+        session.resetStream(streamID: stream.id, errorCode: 0)
+        loop.scheduleFlush(self)
+    }
+
+    private func responseHeaders(_ context: ServerContext) -> [(String, String)] {
+        var headers = [(":status", "200"), ("content-type", "application/grpc"), ("x-request-id", context.requestID)]
+        let initial = context.response.initial
+        if !initial.isEmpty { headers += initial.wireHeaders }
+        return headers
+    }
+}
