@@ -54,6 +54,9 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     private var pingOutstanding = false
     private var keepaliveTimer: UInt64?
     private var readBuffer: UnsafeMutableRawBufferPointer
+    /// Streams to reset (RST_STREAM NO_ERROR) once their trailers-only response is serialized:
+    /// the client is still sending, but the call is over.
+    private var pendingResets: [Int32] = []
     /// Called on the loop once the connection has closed.
     var onClose: ((ServerConnection) -> Void)?
 
@@ -123,6 +126,11 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
                 writeOffset = 0
                 do {
                     try session.send(into: &writeBuffer, limit: limit)
+                    if !pendingResets.isEmpty {
+                        for id in pendingResets { session.resetStream(streamID: id, errorCode: 0) }
+                        pendingResets.removeAll()
+                        try session.send(into: &writeBuffer, limit: limit)
+                    }
                 } catch {
                     close()
                     return
@@ -501,7 +509,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             stream.responseStarted = true
             let headers = stream.context.map(responseHeaders) ?? [(":status", "200"), ("content-type", "application/grpc")]
             try? session.submitHeaders(streamID: stream.id, headers: headers + trailers, endStream: true)
-            if !stream.remoteClosed { session.resetStream(streamID: stream.id, errorCode: 0) }
+            if !stream.remoteClosed { pendingResets.append(stream.id) }
         }
         loop.scheduleFlush(self)
     }
@@ -511,7 +519,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         core.statistics.completed()
         let headers = [(":status", "200"), ("content-type", "application/grpc")] + core.trailers(for: error, metadata: [:])
         try? session.submitHeaders(streamID: stream.id, headers: headers, endStream: true)
-        if !stream.remoteClosed { session.resetStream(streamID: stream.id, errorCode: 0) }
+        if !stream.remoteClosed { pendingResets.append(stream.id) }
         loop.scheduleFlush(self)
     }
 
@@ -522,7 +530,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             ("grpc-status", String(StatusCode.unknown.rawValue)), ("grpc-message", PercentEncoding.encode(message)),
         ]
         try? session.submitHeaders(streamID: stream.id, headers: headers, endStream: true)
-        session.resetStream(streamID: stream.id, errorCode: 0)
+        if !stream.remoteClosed { pendingResets.append(stream.id) }
         loop.scheduleFlush(self)
     }
 
