@@ -1,0 +1,74 @@
+# VoiceShop developer entry points. CI runs `make test` (through .ci/run) in a fresh clone.
+#   make setup | build | release | generate | check-generated | test | test-interop | run | bench | lint | clean
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+# Prerequisites run in the order written (setup before anything that needs its packages).
+.NOTPARALLEL:
+.DEFAULT_GOAL := build
+
+SWIFT ?= swift
+SWIFT_BUILD_FLAGS ?=
+VENV ?= .voiceshop/venv
+PYTHON := $(VENV)/bin/python
+PYTEST_FLAGS ?= -q
+# What proto/generate.sh writes; check-generated fails if regenerating changes any of it.
+GENERATED := Sources/CProtos Sources/Protos/Generated
+
+.PHONY: help setup build release generate check-generated test test-swift test-interop run bench lint clean distclean
+
+help:
+	@sed -n '1,2p' Makefile
+
+setup:
+	@scripts/setup
+
+build:
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+release:
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+
+generate:
+	@test -f proto/generate.sh || { echo "make: proto/generate.sh does not exist yet" >&2; exit 1; }
+	bash proto/generate.sh
+
+check-generated: generate
+	@if ! git diff --exit-code --stat -- $(GENERATED) \
+	    || [ -n "$$(git status --porcelain --untracked-files=all -- $(GENERATED))" ]; then \
+	    git status --short -- $(GENERATED); \
+	    echo "make: generated code is out of date: run 'make generate' and commit the result" >&2; \
+	    exit 1; \
+	fi
+	@echo "generated code is up to date"
+
+# Everything: unit, integration and interop tests. Benchmarks are not part of it (make bench).
+test: setup check-generated test-swift test-interop
+
+test-swift:
+	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+
+# A stock grpcio client against the Swift test server (.build/debug/voiceshop-testserver).
+# INTEROP_SERVER=python runs the same tests against tests/interop/py_server.py instead.
+test-interop: setup
+ifeq ($(INTEROP_SERVER)$(INTEROP_TARGET),)
+	$(SWIFT) build --product voiceshop-testserver $(SWIFT_BUILD_FLAGS)
+endif
+	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/interop
+
+run: setup release
+	scripts/run-local
+
+bench:
+	@test -x bench/rpc/run || { echo "make bench: bench/rpc/run does not exist yet (issue 2, 'Benchmark')" >&2; exit 1; }
+	bench/rpc/run
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests
+
+clean:
+	rm -rf .build .pytest_cache tests/interop/__pycache__
+
+# Also removes .voiceshop/ (the Python venv and any local PostgreSQL data).
+distclean: clean
+	rm -rf .voiceshop
