@@ -1,4 +1,11 @@
 import RPCCore
+import Synchronization
+
+/// Counts handler outcomes the tests assert on.
+final class HandlerCounters: Sendable {
+    let cancelled = Atomic<Int>(0)
+    let started = Atomic<Int>(0)
+}
 
 /// Echo services over raw bytes, so transport tests need no generated code.
 struct RawEchoService: RegistrableRPCService {
@@ -7,6 +14,12 @@ struct RawEchoService: RegistrableRPCService {
     static let serverStream = MethodDescriptor(service: "test.Raw", method: "Repeat", kind: .serverStreaming)
     static let bidi = MethodDescriptor(service: "test.Raw", method: "Bidi", kind: .bidiStreaming)
     static let fail = MethodDescriptor(service: "test.Raw", method: "Fail")
+    /// Sleeps bytes[0] × 10 ms, then answers with the remaining deadline in ms (4 bytes).
+    static let sleep = MethodDescriptor(service: "test.Raw", method: "Sleep")
+    /// Streams one byte every 10 ms, bytes[0] times.
+    static let slowStream = MethodDescriptor(service: "test.Raw", method: "SlowStream", kind: .serverStreaming)
+
+    let counters = HandlerCounters()
 
     func registerMethods(with router: inout RPCRouter) {
         router.registerInline(Self.inline) { (request: RawMessage, _) in request }
@@ -17,6 +30,30 @@ struct RawEchoService: RegistrableRPCService {
         }
         router.registerBidiStreaming(Self.bidi) { (requests: RPCMessageStream<RawMessage>, writer: RPCWriter<RawMessage>, _) in
             for try await request in requests { try await writer.write(request) }
+        }
+        let counters = self.counters
+        router.registerUnary(Self.sleep) { (request: RawMessage, context) -> RawMessage in
+            counters.started.add(1, ordering: .relaxed)
+            do {
+                try await Task.sleep(for: .milliseconds(10 * Int(request.bytes.first ?? 0)))
+            } catch {
+                counters.cancelled.add(1, ordering: .relaxed)
+                throw error
+            }
+            let remaining = context.remainingTime.map { Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+            return RawMessage(withUnsafeBytes(of: remaining.bigEndian) { Array($0) })
+        }
+        router.registerServerStreaming(Self.slowStream) { (request: RawMessage, writer: RPCWriter<RawMessage>, _) in
+            counters.started.add(1, ordering: .relaxed)
+            do {
+                for index in 0..<Int(request.bytes.first ?? 0) {
+                    try await Task.sleep(for: .milliseconds(10))
+                    try await writer.write(RawMessage([UInt8(index % 256)]))
+                }
+            } catch {
+                counters.cancelled.add(1, ordering: .relaxed)
+                throw error
+            }
         }
         router.registerUnary(Self.fail) { (request: RawMessage, _) -> RawMessage in
             throw RPCError(code: .notFound, message: String(decoding: request.bytes, as: UTF8.self))

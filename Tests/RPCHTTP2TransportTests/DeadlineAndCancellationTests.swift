@@ -1,0 +1,88 @@
+import RPCCore
+import RPCHTTP2Transport
+import Synchronization
+import Testing
+
+@Suite struct DeadlineAndCancellationTests {
+    @Test func deadlineExpiresOnTheServerAndTheClient() async throws {
+        let service = RawEchoService()
+        try await withServerAndChannel(services: [service]) { _, channel in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let error = await #expect(throws: RPCError.self) {
+                let _: RawMessage = try await channel.unary(
+                    RawEchoService.sleep, request: RawMessage([100]), options: CallOptions(timeout: .milliseconds(150)))
+            }
+            #expect(error?.code == .deadlineExceeded)
+            #expect(clock.now - start < .milliseconds(900))
+            // The server saw the deadline and cancelled its handler.
+            try await waitUntil { service.counters.cancelled.load(ordering: .relaxed) == 1 }
+        }
+    }
+
+    @Test func serverSeesTheRemainingDeadline() async throws {
+        try await withServerAndChannel { _, channel in
+            let reply: RawMessage = try await channel.unary(
+                RawEchoService.sleep, request: RawMessage([0]), options: CallOptions(timeout: .seconds(2)))
+            let remaining = reply.bytes.withUnsafeBytes { Int32(bigEndian: $0.loadUnaligned(as: Int32.self)) }
+            #expect(remaining > 1000 && remaining <= 2000)
+            let none: RawMessage = try await channel.unary(RawEchoService.sleep, request: RawMessage([0]))
+            #expect(none.bytes == [255, 255, 255, 255])
+        }
+    }
+
+    @Test func deadlinePropagatesToDownstreamCalls() async throws {
+        try await withServerAndChannel { _, channel in
+            // A server-side context with 300 ms left: a call made inside it inherits the deadline.
+            let context = ServerContext(
+                method: RawEchoService.sleep, metadata: [:], deadline: .now + .milliseconds(300),
+                requestID: "req-1", traceParent: nil, peer: "test")
+            let reply: RawMessage = try await ServerContext.$current.withValue(context) {
+                try await channel.unary(RawEchoService.sleep, request: RawMessage([0]), options: CallOptions(timeout: .seconds(10)))
+            }
+            let remaining = reply.bytes.withUnsafeBytes { Int32(bigEndian: $0.loadUnaligned(as: Int32.self)) }
+            #expect(remaining > 0 && remaining <= 300)
+        }
+    }
+
+    @Test func clientCancellationResetsTheStream() async throws {
+        let service = RawEchoService()
+        try await withServerAndChannel(services: [service]) { server, channel in
+            let received = try await channel.serverStreaming(RawEchoService.slowStream, request: RawMessage([200])) {
+                (stream: RPCMessageStream<RawMessage>) in
+                var count = 0
+                for try await _ in stream {
+                    count += 1
+                    if count == 3 { break }
+                }
+                return count
+            }
+            #expect(received == 3)
+            try await waitUntil { service.counters.cancelled.load(ordering: .relaxed) == 1 }
+            try await waitUntil { server.statistics.cancelledCalls >= 1 }
+        }
+    }
+
+    @Test func cancellingTheCallingTaskCancelsTheCall() async throws {
+        let service = RawEchoService()
+        try await withServerAndChannel(services: [service]) { _, channel in
+            let task = Task {
+                let _: RawMessage = try await channel.unary(RawEchoService.sleep, request: RawMessage([200]))
+            }
+            try await waitUntil { service.counters.started.load(ordering: .relaxed) == 1 }
+            task.cancel()
+            let result = await task.result
+            #expect(throws: RPCError.self) { try result.get() }
+            try await waitUntil { service.counters.cancelled.load(ordering: .relaxed) == 1 }
+        }
+    }
+}
+
+/// Polls `condition` every 10 ms for up to 5 s.
+func waitUntil(_ condition: () -> Bool) async throws {
+    for _ in 0..<500 {
+        if condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    Issue.record("condition not met within 5 s")
+}
