@@ -1,1 +1,0 @@
-int voiceshop_cprotos_placeholder;
