@@ -17,7 +17,7 @@ let products: [Product] = [
     .executable(name: "voiceshop-testserver", targets: ["voiceshop-testserver"]),
 ]
 
-let targets: [Target] = [
+var targets: [Target] = [
     // L0: C libraries from Debian, imported only by the L2 wrappers.
     .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
     .systemLibrary(
@@ -53,7 +53,46 @@ let targets: [Target] = [
     ),
     .testTarget(
         name: "RPCHTTP2TransportTests",
-        dependencies: ["RPCHTTP2Transport", "RPCCore", "Protos"],
+        dependencies: ["RPCHTTP2Transport", "RPCCore", "ServiceRuntime"],
+        swiftSettings: defaultSwiftSettings
+    ),
+]
+
+// L4: service libraries shared by the executables.
+targets += [
+    .target(
+        name: "ServiceKit",
+        dependencies: ["RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "Protos"],
+        swiftSettings: defaultSwiftSettings
+    ),
+    .testTarget(
+        name: "ServiceKitTests",
+        dependencies: ["ServiceKit", "RPCCore", "RPCHTTP2Transport", "Protos", "ServiceRuntime"],
+        swiftSettings: defaultSwiftSettings
+    ),
+    .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: defaultSwiftSettings),
+    .target(
+        name: "VoiceShopCLI",
+        dependencies: ["RPCCore", "RPCHTTP2Transport", "Protos"],
+        swiftSettings: defaultSwiftSettings
+    ),
+    .testTarget(
+        name: "VoiceShopCLITests",
+        dependencies: ["VoiceShopCLI", "ServiceKit", "TestingService", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "Protos"],
+        swiftSettings: defaultSwiftSettings
+    ),
+]
+
+// L5: thin executables.
+targets += [
+    .executableTarget(name: "asr-svc", dependencies: ["ServiceKit"], swiftSettings: defaultSwiftSettings),
+    .executableTarget(name: "nlu-svc", dependencies: ["ServiceKit"], swiftSettings: defaultSwiftSettings),
+    .executableTarget(name: "rec-svc", dependencies: ["ServiceKit"], swiftSettings: defaultSwiftSettings),
+    .executableTarget(name: "gateway", dependencies: ["ServiceKit"], swiftSettings: defaultSwiftSettings),
+    .executableTarget(name: "voiceshop", dependencies: ["VoiceShopCLI"], swiftSettings: defaultSwiftSettings),
+    .executableTarget(
+        name: "voiceshop-testserver",
+        dependencies: ["ServiceKit", "TestingService"],
         swiftSettings: defaultSwiftSettings
     ),
 ]
@@ -61,6 +100,6 @@ let targets: [Target] = [
 let package = Package(
     name: "VoiceShop",
     platforms: [.macOS(.v15)],
-    products: [],
+    products: products,
     targets: targets
 )

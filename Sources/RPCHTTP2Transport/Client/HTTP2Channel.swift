@@ -55,6 +55,25 @@ final class Subchannel: Sendable {
         }
     }
 
+    /// Starts connecting in the background if the address is idle or its ejection is over,
+    /// so it is ready for later calls.
+    func connectInBackground() {
+        let start = state.withLock { state -> Bool in
+            guard !state.removed else { return false }
+            switch state.phase {
+            case .idle:
+                state.phase = .connecting
+                return true
+            case .ejected(let until) where until <= .now:
+                state.phase = .connecting
+                return true
+            default:
+                return false
+            }
+        }
+        if start { startConnecting() }
+    }
+
     /// A ready connection, connecting first if needed.
     /// - Throws: `RPCError` UNAVAILABLE when the connection cannot be made.
     func connection() async throws -> ClientConnection {
@@ -204,12 +223,16 @@ public final class HTTP2Channel: RPCChannel, Sendable {
         }
         guard stale else { return }
         let targets = self.targets
+        let resolver = configuration.resolver
         let resolved: [(ResolvedAddress, String)] = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 var out: [(ResolvedAddress, String)] = []
                 for target in targets {
-                    if let addresses = try? Socket.resolve(target) {
-                        out += addresses.map { ($0, target.description) }
+                    let hosts = resolver.map { (try? $0(target)) ?? [] } ?? [target]
+                    for host in hosts {
+                        if let addresses = try? Socket.resolve(host) {
+                            out += addresses.map { ($0, target.description) }
+                        }
                     }
                 }
                 continuation.resume(returning: out)
@@ -239,6 +262,13 @@ public final class HTTP2Channel: RPCChannel, Sendable {
     }
 
     private func pick() throws -> Subchannel {
+        let (chosen, waking) = try choose()
+        for subchannel in waking { subchannel.connectInBackground() }
+        return chosen
+    }
+
+    /// Chooses a subchannel, and lists the ones not ready that should start connecting.
+    private func choose() throws -> (Subchannel, [Subchannel]) {
         try state.withLock { state in
             if state.closed { throw RPCError(code: .unavailable, message: "The channel is closed.") }
             let now = ContinuousClock.now
@@ -247,6 +277,7 @@ public final class HTTP2Channel: RPCChannel, Sendable {
                 throw RPCError(code: .unavailable, message: state.resolveError ?? "No address for \(targets.map(\.description).joined(separator: ",")).")
             }
             let eligibility = all.map { $0.eligibility(now: now) }
+            let waking = zip(all, eligibility).filter { !$0.1.ready && $0.1.usable }.map(\.0)
             var candidates = zip(all, eligibility).filter { $0.1.ready }.map(\.0)
             if candidates.isEmpty { candidates = zip(all, eligibility).filter { $0.1.usable }.map(\.0) }
             guard !candidates.isEmpty else {
@@ -255,12 +286,13 @@ public final class HTTP2Channel: RPCChannel, Sendable {
             switch configuration.loadBalancing {
             case .roundRobin:
                 state.next &+= 1
-                return candidates[state.next % candidates.count]
+                return (candidates[state.next % candidates.count], waking)
             case .leastOutstanding:
                 state.next &+= 1
                 let offset = state.next % candidates.count
                 let rotated = Array(candidates[offset...] + candidates[..<offset])
-                return rotated.min { $0.outstanding.load(ordering: .relaxed) < $1.outstanding.load(ordering: .relaxed) }!
+                let least = rotated.min { $0.outstanding.load(ordering: .relaxed) < $1.outstanding.load(ordering: .relaxed) }!
+                return (least, waking)
             }
         }
     }

@@ -40,6 +40,9 @@ public struct HTTP2ClientConfiguration: Sendable {
     public var keepaliveInterval: Duration? = .seconds(30)
     /// How long a PING may go unanswered before the connection is dropped.
     public var keepaliveTimeout: Duration = .seconds(10)
+    /// Overrides name resolution: maps a target to the addresses to use (IP literals).
+    /// `nil` uses the system resolver (getaddrinfo, so DNS and /etc/hosts).
+    public var resolver: (@Sendable (HostPort) throws -> [HostPort])? = nil
     /// The user-agent sent with each call.
     public var userAgent = "voiceshop-swift/0.1"
 

@@ -180,15 +180,17 @@ public final class HTTP2Server: Service, Sendable {
             state.loop.execute { state.loop.register(fd: state.listenFD, handler: state) }
         }
         core.logger.info("listening", ["listening": listeningAddress.description, "loops": states.count])
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.core.dispatcher.run() }
-            await withTaskCancellationHandler {
-                await allIdle.wait()
-            } onCancel: {
-                self.beginGracefulShutdown()
-            }
-            core.dispatcher.finish()
+        // Handlers run in a task of their own, not a child of this one: cancelling `run()`
+        // means "shut down gracefully", and the calls in flight must still finish then.
+        // The grace period bounds how long they may take.
+        let dispatcher = Task { await core.dispatcher.run() }
+        await withTaskCancellationHandler {
+            await allIdle.wait()
+        } onCancel: {
+            self.beginGracefulShutdown()
         }
+        core.dispatcher.finish()
+        await dispatcher.value
         for state in states { state.loop.stop() }
         for exit in exits { await exit.wait() }
     }

@@ -27,6 +27,7 @@ final class ServerStream {
     var responseStarted = false
     var finished = false
     var remoteClosed = false
+    var outcomeCounted = false
     var deadlineTimer: UInt64?
 
     init(id: Int32, maxMessageBytes: Int) {
@@ -166,7 +167,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         for stream in streams.values {
             if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
             stream.call?.cancel(cancelled)
-            if !stream.finished { core.statistics.cancelled() }
+            count(stream, cancelled: !stream.finished)
         }
         streams.removeAll()
         loop.deregister(fd: fd)
@@ -297,10 +298,11 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
                 code: .cancelled,
                 message: errorCode == 0 ? "The stream closed before the call ended." : "The client cancelled the call (RST_STREAM code \(errorCode))."
             )
-            if !stream.finished { core.statistics.cancelled() }
+            count(stream, cancelled: !stream.finished)
             stream.finished = true
             stream.call?.cancel(error)
         }
+        count(stream, cancelled: false)
         if shuttingDown && streams.isEmpty { loop.scheduleFlush(self) }
     }
 
@@ -451,7 +453,6 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             stream.inlineTrailers = core.trailers(for: nil, metadata: context.response.trailing)
             stream.finished = true
             if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
-            core.statistics.completed()
             stream.responseStarted = true
             try session.submitResponse(streamID: stream.id, headers: responseHeaders(context))
         } catch {
@@ -482,7 +483,14 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         guard !stream.finished else { return }
         stream.finished = true
         if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
-        core.statistics.completed()
+    }
+
+    /// Counts a call's outcome once: cancelled (RST_STREAM, deadline, lost connection) or
+    /// completed (a status was sent).
+    private func count(_ stream: ServerStream, cancelled: Bool) {
+        guard !stream.outcomeCounted else { return }
+        stream.outcomeCounted = true
+        if cancelled { core.statistics.cancelled() } else { core.statistics.completed() }
     }
 
     /// Ends a call with an error status: trailers-only if nothing was sent yet, trailers
@@ -491,7 +499,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         guard !stream.finished else { return }
         stream.finished = true
         if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
-        if error.code == .deadlineExceeded || error.code == .cancelled { core.statistics.cancelled() } else { core.statistics.completed() }
+        if error.code == .deadlineExceeded { count(stream, cancelled: true) }
         let trailers = core.trailers(for: error, metadata: stream.context?.response.trailing ?? [:])
         if let call = stream.call {
             call.inbox.finish(error)
@@ -516,7 +524,6 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
 
     private func respondTrailersOnly(_ stream: ServerStream, _ error: RPCError) {
         stream.finished = true
-        core.statistics.completed()
         let headers = [(":status", "200"), ("content-type", "application/grpc")] + core.trailers(for: error, metadata: [:])
         try? session.submitHeaders(streamID: stream.id, headers: headers, endStream: true)
         if !stream.remoteClosed { pendingResets.append(stream.id) }

@@ -1,0 +1,112 @@
+internal import Foundation
+public import RPCHTTP2Transport
+public import ServiceRuntime
+
+/// How a service process is configured: command-line flags first, then environment
+/// variables, then defaults.
+///
+/// Every option has a flag and a variable: `--listen` / `<PREFIX>_LISTEN`, where the prefix
+/// comes from the service name (`asr-svc` → `ASR_SVC`). `--help` lists them.
+public struct ServiceOptions: Sendable {
+    /// An error in the configuration, for the person starting the service.
+    public struct ConfigurationError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The service name, e.g. `asr-svc`.
+    public let name: String
+    /// The environment-variable prefix, e.g. `ASR_SVC`.
+    public let prefix: String
+    /// The server settings (address, loops, limits, grace period).
+    public var server: HTTP2ServerConfiguration
+    /// The minimum log level.
+    public var logLevel: Logger.Level
+    private var values: [String: String]
+
+    /// The options every service accepts, with their defaults, for `--help`.
+    public static let common: [(flag: String, help: String)] = [
+        ("listen", "HOST:PORT to serve gRPC on (port 0 picks a free one)"),
+        ("event-loops", "event-loop threads (default: one per core)"),
+        ("max-receive-bytes", "largest request message (default 4194304)"),
+        ("max-handlers", "handlers running at once before RESOURCE_EXHAUSTED (default 256)"),
+        ("shutdown-grace-seconds", "how long SIGTERM waits for calls in flight (default 25)"),
+        ("log-level", "debug, info, warning or error (default info)"),
+    ]
+
+    /// Parses flags (`--name value` or `--name=value`) and the environment.
+    /// - Parameters:
+    ///   - name: the service name.
+    ///   - defaultPort: the port used when none is configured.
+    ///   - extraFlags: service-specific flags that are accepted.
+    /// - Throws: `ConfigurationError` for an unknown flag or a bad value.
+    public init(
+        name: String,
+        defaultPort: Int,
+        arguments: [String],
+        environment: [String: String],
+        extraFlags: [String] = []
+    ) throws {
+        self.name = name
+        prefix = name.uppercased().replacingOccurrences(of: "-", with: "_")
+        let known = Set(Self.common.map(\.flag) + extraFlags)
+        var values: [String: String] = [:]
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("--") else {
+                throw ConfigurationError(description: "Unexpected argument '\(argument)'. Flags look like --listen 127.0.0.1:50051.")
+            }
+            var flag = String(argument.dropFirst(2))
+            var value: String
+            if let equals = flag.firstIndex(of: "=") {
+                value = String(flag[flag.index(after: equals)...])
+                flag = String(flag[..<equals])
+            } else {
+                guard index + 1 < arguments.count else { throw ConfigurationError(description: "--\(flag) needs a value.") }
+                index += 1
+                value = arguments[index]
+            }
+            guard known.contains(flag) else {
+                throw ConfigurationError(description: "Unknown flag --\(flag). Known: \(known.sorted().map { "--\($0)" }.joined(separator: ", ")).")
+            }
+            values[flag] = value
+            index += 1
+        }
+        for flag in known where values[flag] == nil {
+            let variable = "\(prefix)_\(flag.uppercased().replacingOccurrences(of: "-", with: "_"))"
+            if let value = environment[variable] ?? (flag == "log-level" ? environment["LOG_LEVEL"] : nil) {
+                values[flag] = value
+            }
+        }
+        self.values = values
+        let address: HostPort
+        do {
+            address = try HostPort(parsing: values["listen"] ?? "0.0.0.0:\(defaultPort)")
+        } catch {
+            throw ConfigurationError(description: "--listen: \(error)")
+        }
+        server = HTTP2ServerConfiguration(address: address)
+        if let loops = try Self.int(values, "event-loops", 1...256) { server.eventLoops = loops }
+        if let bytes = try Self.int(values, "max-receive-bytes", 1...(1 << 30)) { server.maxReceiveMessageBytes = bytes }
+        if let handlers = try Self.int(values, "max-handlers", 1...100_000) { server.maxConcurrentHandlers = handlers }
+        if let grace = try Self.int(values, "shutdown-grace-seconds", 0...3600) { server.shutdownGracePeriod = .seconds(grace) }
+        switch values["log-level"] ?? "info" {
+        case "debug": logLevel = .debug
+        case "info": logLevel = .info
+        case "warning": logLevel = .warning
+        case "error": logLevel = .error
+        case let other: throw ConfigurationError(description: "Unknown log level '\(other)'.")
+        }
+    }
+
+    /// The value of a service-specific flag (or its environment variable).
+    public func value(_ flag: String) -> String? { values[flag] }
+
+    private static func int(_ values: [String: String], _ flag: String, _ range: ClosedRange<Int>) throws -> Int? {
+        guard let text = values[flag] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(description: "--\(flag) must be a number in \(range.lowerBound)...\(range.upperBound), not '\(text)'.")
+        }
+        return value
+    }
+}
