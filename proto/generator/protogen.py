@@ -639,6 +639,14 @@ def emit_enum(w: Writer, e: EnumInfo, indent: str) -> None:
     w(f"{indent}}}")
 
 
+def ordered_members(m: MessageInfo) -> list[FieldInfo | OneofInfo]:
+    """The stored properties of a message in field-number order (a oneof at its first
+    member's number): the order of the properties and of the memberwise initializer."""
+    keyed: list[tuple[int, FieldInfo | OneofInfo]] = [(f.field.number, f) for f in m.fields]
+    keyed += [(min(x.field.number for x in o.fields), o) for o in m.oneofs]
+    return [member for _, member in sorted(keyed, key=lambda pair: pair[0])]
+
+
 def emit_message(w: Writer, m: MessageInfo, indent: str) -> None:
     file = m.file
     w.extend(doc(file, m.message.path, indent, f"The proto message `{m.full_name}`."))
@@ -662,23 +670,14 @@ def emit_message(w: Writer, m: MessageInfo, indent: str) -> None:
         w(f"{i2}}}")
         w()
     members: list[tuple[str, str, str]] = []  # (ident, type, default) in field-number order
-    by_number: list[tuple[int, str]] = []
-    for f in m.fields:
-        by_number.append((f.field.number, f"f:{f.swift_name}"))
-    for oneof in m.oneofs:
-        by_number.append((min(x.field.number for x in oneof.fields), f"o:{oneof.swift_name}"))
-    by_number.sort()
-    fields_by_name = {f.swift_name: f for f in m.fields}
-    oneofs_by_name = {o.swift_name: o for o in m.oneofs}
-    for _, key in by_number:
-        kind, name = key.split(":", 1)
-        if kind == "f":
-            f = fields_by_name[name]
+    for member in ordered_members(m):
+        if isinstance(member, FieldInfo):
+            f = member
             w.extend(doc(file, f.field.path, i2, f"The field `{f.field.name}` ({f.field.number})."))
             w(f"{i2}public var {f.ident}: {f.swift_type()} = {f.default()}")
             members.append((f.ident, f.swift_type(), f.default()))
         else:
-            o = oneofs_by_name[name]
+            o = member
             w.extend(doc(file, o.oneof.path, i2, f"The oneof `{o.oneof.name}`; `nil` when no member is set."))
             w(f"{i2}public var {o.ident}: {o.swift_type}? = nil")
             members.append((o.ident, f"{o.swift_type}?", "nil"))
@@ -881,24 +880,33 @@ def emit_bridging(w: Writer, m: MessageInfo) -> None:
         w("    }")
     else:
         w(f"    init(cMessage message: UnsafePointer<{c_type}>) throws {{")
-        w("        self.init()")
-        for f in m.fields:
-            w(f"        self.{f.ident} = {read_expr(f, 'message.pointee')}")
         for o in m.oneofs:
+            local = f"oneof{o.type_name}"  # cannot clash with the `message` parameter
+            w(f"        let {local}: {o.swift_type}?")
             w(f"        switch message.pointee.{o.c_case}.rawValue {{")
             for f in o.fields:
                 w(f"        case {f.field.number}:")
                 if f.sub:
                     w(f"            if let sub = message.pointee.{f.c_member} {{")
-                    w(f"                self.{o.ident} = .{f.ident}(try {f.sub.swift_name}(cMessage: sub))")
+                    w(f"                {local} = .{f.ident}(try {f.sub.swift_name}(cMessage: sub))")
                     w("            } else {")
-                    w(f"                self.{o.ident} = .{f.ident}({f.sub.swift_name}())")
+                    w(f"                {local} = .{f.ident}({f.sub.swift_name}())")
                     w("            }")
                 else:
-                    w(f"            self.{o.ident} = .{f.ident}({read_expr(f, 'message.pointee')})")
+                    w(f"            {local} = .{f.ident}({read_expr(f, 'message.pointee')})")
             w("        default:")
-            w(f"            self.{o.ident} = nil")
+            w(f"            {local} = nil")
             w("        }")
+        # One memberwise initialization: no default values written and released first.
+        w("        self.init(")
+        members = ordered_members(m)
+        for i, member in enumerate(members):
+            comma = "," if i < len(members) - 1 else ""
+            if isinstance(member, FieldInfo):
+                w(f"            {member.ident}: {read_expr(member, 'message.pointee')}{comma}")
+            else:
+                w(f"            {member.ident}: oneof{member.type_name}{comma}")
+        w("        )")
         w("    }")
     w()
     w("    /// Initializes `message` and points its fields at copies of this message's values in `arena`.")

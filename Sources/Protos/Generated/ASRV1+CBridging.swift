@@ -30,14 +30,15 @@ extension ASRV1.RecognitionConfig {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__RecognitionConfig>) throws {
-        self.init()
-        self.format = ASRV1.AudioFormat(rawValue: Int32(truncatingIfNeeded: message.pointee.format.rawValue))
-        self.sampleRate = message.pointee.sample_rate
-        self.channels = message.pointee.channels
-        self.hints = try ProtoCRead.strings(message.pointee.hints, message.pointee.n_hints, field: "voiceshop.asr.v1.RecognitionConfig.hints")
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.asr.v1.RecognitionConfig.user_id")
-        self.locale = try ProtoCRead.string(message.pointee.locale, field: "voiceshop.asr.v1.RecognitionConfig.locale")
-        self.maxAlternatives = message.pointee.max_alternatives
+        self.init(
+            format: ASRV1.AudioFormat(rawValue: Int32(truncatingIfNeeded: message.pointee.format.rawValue)),
+            sampleRate: message.pointee.sample_rate,
+            channels: message.pointee.channels,
+            hints: try ProtoCRead.strings(message.pointee.hints, message.pointee.n_hints, field: "voiceshop.asr.v1.RecognitionConfig.hints"),
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.asr.v1.RecognitionConfig.user_id"),
+            locale: try ProtoCRead.string(message.pointee.locale, field: "voiceshop.asr.v1.RecognitionConfig.locale"),
+            maxAlternatives: message.pointee.max_alternatives
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -79,11 +80,12 @@ extension ASRV1.WordInfo {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__WordInfo>) throws {
-        self.init()
-        self.word = try ProtoCRead.string(message.pointee.word, field: "voiceshop.asr.v1.WordInfo.word")
-        self.startSeconds = message.pointee.start_seconds
-        self.endSeconds = message.pointee.end_seconds
-        self.confidence = message.pointee.confidence
+        self.init(
+            word: try ProtoCRead.string(message.pointee.word, field: "voiceshop.asr.v1.WordInfo.word"),
+            startSeconds: message.pointee.start_seconds,
+            endSeconds: message.pointee.end_seconds,
+            confidence: message.pointee.confidence
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -119,10 +121,11 @@ extension ASRV1.Alternative {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__Alternative>) throws {
-        self.init()
-        self.transcript = try ProtoCRead.string(message.pointee.transcript, field: "voiceshop.asr.v1.Alternative.transcript")
-        self.confidence = message.pointee.confidence
-        self.words = try ProtoCRead.messages(message.pointee.words, message.pointee.n_words) { try ASRV1.WordInfo(cMessage: $0) }
+        self.init(
+            transcript: try ProtoCRead.string(message.pointee.transcript, field: "voiceshop.asr.v1.Alternative.transcript"),
+            confidence: message.pointee.confidence,
+            words: try ProtoCRead.messages(message.pointee.words, message.pointee.n_words) { try ASRV1.WordInfo(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -166,9 +169,10 @@ extension ASRV1.RecognizeRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__RecognizeRequest>) throws {
-        self.init()
-        self.config = try message.pointee.config.map { try ASRV1.RecognitionConfig(cMessage: $0) }
-        self.audio = ProtoCRead.binary(message.pointee.audio)
+        self.init(
+            config: try message.pointee.config.map { try ASRV1.RecognitionConfig(cMessage: $0) },
+            audio: ProtoCRead.binary(message.pointee.audio)
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -206,11 +210,12 @@ extension ASRV1.RecognizeResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__RecognizeResponse>) throws {
-        self.init()
-        self.alternatives = try ProtoCRead.messages(message.pointee.alternatives, message.pointee.n_alternatives) { try ASRV1.Alternative(cMessage: $0) }
-        self.audioSeconds = message.pointee.audio_seconds
-        self.speechSeconds = message.pointee.speech_seconds
-        self.modelVersion = try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.asr.v1.RecognizeResponse.model_version")
+        self.init(
+            alternatives: try ProtoCRead.messages(message.pointee.alternatives, message.pointee.n_alternatives) { try ASRV1.Alternative(cMessage: $0) },
+            audioSeconds: message.pointee.audio_seconds,
+            speechSeconds: message.pointee.speech_seconds,
+            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.asr.v1.RecognizeResponse.model_version")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -255,9 +260,10 @@ extension ASRV1.AudioChunk {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__AudioChunk>) throws {
-        self.init()
-        self.config = try message.pointee.config.map { try ASRV1.RecognitionConfig(cMessage: $0) }
-        self.audio = ProtoCRead.binary(message.pointee.audio)
+        self.init(
+            config: try message.pointee.config.map { try ASRV1.RecognitionConfig(cMessage: $0) },
+            audio: ProtoCRead.binary(message.pointee.audio)
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -295,9 +301,10 @@ extension ASRV1.PartialResult {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__PartialResult>) throws {
-        self.init()
-        self.transcript = try ProtoCRead.string(message.pointee.transcript, field: "voiceshop.asr.v1.PartialResult.transcript")
-        self.audioSeconds = message.pointee.audio_seconds
+        self.init(
+            transcript: try ProtoCRead.string(message.pointee.transcript, field: "voiceshop.asr.v1.PartialResult.transcript"),
+            audioSeconds: message.pointee.audio_seconds
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -331,23 +338,26 @@ extension ASRV1.StreamingRecognizeResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__StreamingRecognizeResponse>) throws {
-        self.init()
+        let oneofResult: ASRV1.StreamingRecognizeResponse.Result?
         switch message.pointee.result_case.rawValue {
         case 1:
             if let sub = message.pointee.partial {
-                self.result = .partial(try ASRV1.PartialResult(cMessage: sub))
+                oneofResult = .partial(try ASRV1.PartialResult(cMessage: sub))
             } else {
-                self.result = .partial(ASRV1.PartialResult())
+                oneofResult = .partial(ASRV1.PartialResult())
             }
         case 2:
             if let sub = message.pointee.final {
-                self.result = .final(try ASRV1.RecognizeResponse(cMessage: sub))
+                oneofResult = .final(try ASRV1.RecognizeResponse(cMessage: sub))
             } else {
-                self.result = .final(ASRV1.RecognizeResponse())
+                oneofResult = .final(ASRV1.RecognizeResponse())
             }
         default:
-            self.result = nil
+            oneofResult = nil
         }
+        self.init(
+            result: oneofResult
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.

@@ -30,8 +30,9 @@ extension HealthV1.HealthCheckRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Grpc__Health__V1__HealthCheckRequest>) throws {
-        self.init()
-        self.service = try ProtoCRead.string(message.pointee.service, field: "grpc.health.v1.HealthCheckRequest.service")
+        self.init(
+            service: try ProtoCRead.string(message.pointee.service, field: "grpc.health.v1.HealthCheckRequest.service")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -64,8 +65,9 @@ extension HealthV1.HealthCheckResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Grpc__Health__V1__HealthCheckResponse>) throws {
-        self.init()
-        self.status = HealthV1.HealthCheckResponse.ServingStatus(rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue))
+        self.init(
+            status: HealthV1.HealthCheckResponse.ServingStatus(rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue))
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.

@@ -30,9 +30,10 @@ extension NLUV1.AsrAlternative {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__AsrAlternative>) throws {
-        self.init()
-        self.transcript = try ProtoCRead.string(message.pointee.transcript, field: "voiceshop.nlu.v1.AsrAlternative.transcript")
-        self.confidence = message.pointee.confidence
+        self.init(
+            transcript: try ProtoCRead.string(message.pointee.transcript, field: "voiceshop.nlu.v1.AsrAlternative.transcript"),
+            confidence: message.pointee.confidence
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -66,16 +67,17 @@ extension NLUV1.Filters {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__Filters>) throws {
-        self.init()
-        self.category = try ProtoCRead.string(message.pointee.category, field: "voiceshop.nlu.v1.Filters.category")
-        self.brand = try ProtoCRead.string(message.pointee.brand, field: "voiceshop.nlu.v1.Filters.brand")
-        self.color = try ProtoCRead.string(message.pointee.color, field: "voiceshop.nlu.v1.Filters.color")
-        self.size = try ProtoCRead.string(message.pointee.size, field: "voiceshop.nlu.v1.Filters.size")
-        self.material = try ProtoCRead.string(message.pointee.material, field: "voiceshop.nlu.v1.Filters.material")
-        self.priceMin = message.pointee.price_min
-        self.priceMax = message.pointee.price_max
-        self.currency = try ProtoCRead.string(message.pointee.currency, field: "voiceshop.nlu.v1.Filters.currency")
-        self.ratingMin = message.pointee.rating_min
+        self.init(
+            category: try ProtoCRead.string(message.pointee.category, field: "voiceshop.nlu.v1.Filters.category"),
+            brand: try ProtoCRead.string(message.pointee.brand, field: "voiceshop.nlu.v1.Filters.brand"),
+            color: try ProtoCRead.string(message.pointee.color, field: "voiceshop.nlu.v1.Filters.color"),
+            size: try ProtoCRead.string(message.pointee.size, field: "voiceshop.nlu.v1.Filters.size"),
+            material: try ProtoCRead.string(message.pointee.material, field: "voiceshop.nlu.v1.Filters.material"),
+            priceMin: message.pointee.price_min,
+            priceMax: message.pointee.price_max,
+            currency: try ProtoCRead.string(message.pointee.currency, field: "voiceshop.nlu.v1.Filters.currency"),
+            ratingMin: message.pointee.rating_min
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -116,13 +118,14 @@ extension NLUV1.SessionContext {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__SessionContext>) throws {
-        self.init()
-        self.sessionID = try ProtoCRead.string(message.pointee.session_id, field: "voiceshop.nlu.v1.SessionContext.session_id")
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.nlu.v1.SessionContext.user_id")
-        self.previousProductIDs = try ProtoCRead.strings(message.pointee.previous_product_ids, message.pointee.n_previous_product_ids, field: "voiceshop.nlu.v1.SessionContext.previous_product_ids")
-        self.previousIntent = NLUV1.Intent(rawValue: Int32(truncatingIfNeeded: message.pointee.previous_intent.rawValue))
-        self.previousFilters = try message.pointee.previous_filters.map { try NLUV1.Filters(cMessage: $0) }
-        self.previousOrderID = try ProtoCRead.string(message.pointee.previous_order_id, field: "voiceshop.nlu.v1.SessionContext.previous_order_id")
+        self.init(
+            sessionID: try ProtoCRead.string(message.pointee.session_id, field: "voiceshop.nlu.v1.SessionContext.session_id"),
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.nlu.v1.SessionContext.user_id"),
+            previousProductIDs: try ProtoCRead.strings(message.pointee.previous_product_ids, message.pointee.n_previous_product_ids, field: "voiceshop.nlu.v1.SessionContext.previous_product_ids"),
+            previousIntent: NLUV1.Intent(rawValue: Int32(truncatingIfNeeded: message.pointee.previous_intent.rawValue)),
+            previousFilters: try message.pointee.previous_filters.map { try NLUV1.Filters(cMessage: $0) },
+            previousOrderID: try ProtoCRead.string(message.pointee.previous_order_id, field: "voiceshop.nlu.v1.SessionContext.previous_order_id")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -167,11 +170,12 @@ extension NLUV1.ParseRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__ParseRequest>) throws {
-        self.init()
-        self.text = try ProtoCRead.string(message.pointee.text, field: "voiceshop.nlu.v1.ParseRequest.text")
-        self.alternatives = try ProtoCRead.messages(message.pointee.alternatives, message.pointee.n_alternatives) { try NLUV1.AsrAlternative(cMessage: $0) }
-        self.locale = try ProtoCRead.string(message.pointee.locale, field: "voiceshop.nlu.v1.ParseRequest.locale")
-        self.context = try message.pointee.context.map { try NLUV1.SessionContext(cMessage: $0) }
+        self.init(
+            text: try ProtoCRead.string(message.pointee.text, field: "voiceshop.nlu.v1.ParseRequest.text"),
+            alternatives: try ProtoCRead.messages(message.pointee.alternatives, message.pointee.n_alternatives) { try NLUV1.AsrAlternative(cMessage: $0) },
+            locale: try ProtoCRead.string(message.pointee.locale, field: "voiceshop.nlu.v1.ParseRequest.locale"),
+            context: try message.pointee.context.map { try NLUV1.SessionContext(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -220,9 +224,10 @@ extension NLUV1.IntentScore {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__IntentScore>) throws {
-        self.init()
-        self.intent = NLUV1.Intent(rawValue: Int32(truncatingIfNeeded: message.pointee.intent.rawValue))
-        self.confidence = message.pointee.confidence
+        self.init(
+            intent: NLUV1.Intent(rawValue: Int32(truncatingIfNeeded: message.pointee.intent.rawValue)),
+            confidence: message.pointee.confidence
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -256,15 +261,16 @@ extension NLUV1.Slot {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__Slot>) throws {
-        self.init()
-        self.name = try ProtoCRead.string(message.pointee.name, field: "voiceshop.nlu.v1.Slot.name")
-        self.value = try ProtoCRead.string(message.pointee.value, field: "voiceshop.nlu.v1.Slot.value")
-        self.normalized = try ProtoCRead.string(message.pointee.normalized, field: "voiceshop.nlu.v1.Slot.normalized")
-        self.start = message.pointee.start
-        self.end = message.pointee.end
-        self.tokenStart = message.pointee.token_start
-        self.tokenEnd = message.pointee.token_end
-        self.confidence = message.pointee.confidence
+        self.init(
+            name: try ProtoCRead.string(message.pointee.name, field: "voiceshop.nlu.v1.Slot.name"),
+            value: try ProtoCRead.string(message.pointee.value, field: "voiceshop.nlu.v1.Slot.value"),
+            normalized: try ProtoCRead.string(message.pointee.normalized, field: "voiceshop.nlu.v1.Slot.normalized"),
+            start: message.pointee.start,
+            end: message.pointee.end,
+            tokenStart: message.pointee.token_start,
+            tokenEnd: message.pointee.token_end,
+            confidence: message.pointee.confidence
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -304,11 +310,12 @@ extension NLUV1.Correction {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__Correction>) throws {
-        self.init()
-        self.from = try ProtoCRead.string(message.pointee.from, field: "voiceshop.nlu.v1.Correction.from")
-        self.to = try ProtoCRead.string(message.pointee.to, field: "voiceshop.nlu.v1.Correction.to")
-        self.entityType = try ProtoCRead.string(message.pointee.entity_type, field: "voiceshop.nlu.v1.Correction.entity_type")
-        self.reason = try ProtoCRead.string(message.pointee.reason, field: "voiceshop.nlu.v1.Correction.reason")
+        self.init(
+            from: try ProtoCRead.string(message.pointee.from, field: "voiceshop.nlu.v1.Correction.from"),
+            to: try ProtoCRead.string(message.pointee.to, field: "voiceshop.nlu.v1.Correction.to"),
+            entityType: try ProtoCRead.string(message.pointee.entity_type, field: "voiceshop.nlu.v1.Correction.entity_type"),
+            reason: try ProtoCRead.string(message.pointee.reason, field: "voiceshop.nlu.v1.Correction.reason")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -344,22 +351,23 @@ extension NLUV1.ParseResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__ParseResponse>) throws {
-        self.init()
-        self.intent = NLUV1.Intent(rawValue: Int32(truncatingIfNeeded: message.pointee.intent.rawValue))
-        self.confidence = message.pointee.confidence
-        self.topIntents = try ProtoCRead.messages(message.pointee.top_intents, message.pointee.n_top_intents) { try NLUV1.IntentScore(cMessage: $0) }
-        self.slots = try ProtoCRead.messages(message.pointee.slots, message.pointee.n_slots) { try NLUV1.Slot(cMessage: $0) }
-        self.filters = try message.pointee.filters.map { try NLUV1.Filters(cMessage: $0) }
-        self.sort = NLUV1.Sort(rawValue: Int32(truncatingIfNeeded: message.pointee.sort.rawValue))
-        self.quantity = message.pointee.quantity
-        self.orderID = try ProtoCRead.string(message.pointee.order_id, field: "voiceshop.nlu.v1.ParseResponse.order_id")
-        self.correctedText = try ProtoCRead.string(message.pointee.corrected_text, field: "voiceshop.nlu.v1.ParseResponse.corrected_text")
-        self.corrections = try ProtoCRead.messages(message.pointee.corrections, message.pointee.n_corrections) { try NLUV1.Correction(cMessage: $0) }
-        self.replyHint = try ProtoCRead.string(message.pointee.reply_hint, field: "voiceshop.nlu.v1.ParseResponse.reply_hint")
-        self.lowConfidence = message.pointee.low_confidence != 0
-        self.searchText = try ProtoCRead.string(message.pointee.search_text, field: "voiceshop.nlu.v1.ParseResponse.search_text")
-        self.productIDs = try ProtoCRead.strings(message.pointee.product_ids, message.pointee.n_product_ids, field: "voiceshop.nlu.v1.ParseResponse.product_ids")
-        self.modelVersion = try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.nlu.v1.ParseResponse.model_version")
+        self.init(
+            intent: NLUV1.Intent(rawValue: Int32(truncatingIfNeeded: message.pointee.intent.rawValue)),
+            confidence: message.pointee.confidence,
+            topIntents: try ProtoCRead.messages(message.pointee.top_intents, message.pointee.n_top_intents) { try NLUV1.IntentScore(cMessage: $0) },
+            slots: try ProtoCRead.messages(message.pointee.slots, message.pointee.n_slots) { try NLUV1.Slot(cMessage: $0) },
+            filters: try message.pointee.filters.map { try NLUV1.Filters(cMessage: $0) },
+            sort: NLUV1.Sort(rawValue: Int32(truncatingIfNeeded: message.pointee.sort.rawValue)),
+            quantity: message.pointee.quantity,
+            orderID: try ProtoCRead.string(message.pointee.order_id, field: "voiceshop.nlu.v1.ParseResponse.order_id"),
+            correctedText: try ProtoCRead.string(message.pointee.corrected_text, field: "voiceshop.nlu.v1.ParseResponse.corrected_text"),
+            corrections: try ProtoCRead.messages(message.pointee.corrections, message.pointee.n_corrections) { try NLUV1.Correction(cMessage: $0) },
+            replyHint: try ProtoCRead.string(message.pointee.reply_hint, field: "voiceshop.nlu.v1.ParseResponse.reply_hint"),
+            lowConfidence: message.pointee.low_confidence != 0,
+            searchText: try ProtoCRead.string(message.pointee.search_text, field: "voiceshop.nlu.v1.ParseResponse.search_text"),
+            productIDs: try ProtoCRead.strings(message.pointee.product_ids, message.pointee.n_product_ids, field: "voiceshop.nlu.v1.ParseResponse.product_ids"),
+            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.nlu.v1.ParseResponse.model_version")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.

@@ -30,9 +30,10 @@ extension RecV1.Attribute {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Attribute>) throws {
-        self.init()
-        self.name = try ProtoCRead.string(message.pointee.name, field: "voiceshop.rec.v1.Attribute.name")
-        self.value = try ProtoCRead.string(message.pointee.value, field: "voiceshop.rec.v1.Attribute.value")
+        self.init(
+            name: try ProtoCRead.string(message.pointee.name, field: "voiceshop.rec.v1.Attribute.name"),
+            value: try ProtoCRead.string(message.pointee.value, field: "voiceshop.rec.v1.Attribute.value")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -66,22 +67,23 @@ extension RecV1.Product {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Product>) throws {
-        self.init()
-        self.id = try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.Product.id")
-        self.sku = try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.Product.sku")
-        self.title = try ProtoCRead.string(message.pointee.title, field: "voiceshop.rec.v1.Product.title")
-        self.description = try ProtoCRead.string(message.pointee.description, field: "voiceshop.rec.v1.Product.description")
-        self.brand = try ProtoCRead.string(message.pointee.brand, field: "voiceshop.rec.v1.Product.brand")
-        self.category = try ProtoCRead.string(message.pointee.category, field: "voiceshop.rec.v1.Product.category")
-        self.attributes = try ProtoCRead.messages(message.pointee.attributes, message.pointee.n_attributes) { try RecV1.Attribute(cMessage: $0) }
-        self.price = message.pointee.price
-        self.currency = try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.Product.currency")
-        self.stock = message.pointee.stock
-        self.rating = message.pointee.rating
-        self.reviewCount = message.pointee.review_count
-        self.imageURL = try ProtoCRead.string(message.pointee.image_url, field: "voiceshop.rec.v1.Product.image_url")
-        self.createdAtMs = message.pointee.created_at_ms
-        self.updatedAtMs = message.pointee.updated_at_ms
+        self.init(
+            id: try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.Product.id"),
+            sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.Product.sku"),
+            title: try ProtoCRead.string(message.pointee.title, field: "voiceshop.rec.v1.Product.title"),
+            description: try ProtoCRead.string(message.pointee.description, field: "voiceshop.rec.v1.Product.description"),
+            brand: try ProtoCRead.string(message.pointee.brand, field: "voiceshop.rec.v1.Product.brand"),
+            category: try ProtoCRead.string(message.pointee.category, field: "voiceshop.rec.v1.Product.category"),
+            attributes: try ProtoCRead.messages(message.pointee.attributes, message.pointee.n_attributes) { try RecV1.Attribute(cMessage: $0) },
+            price: message.pointee.price,
+            currency: try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.Product.currency"),
+            stock: message.pointee.stock,
+            rating: message.pointee.rating,
+            reviewCount: message.pointee.review_count,
+            imageURL: try ProtoCRead.string(message.pointee.image_url, field: "voiceshop.rec.v1.Product.image_url"),
+            createdAtMs: message.pointee.created_at_ms,
+            updatedAtMs: message.pointee.updated_at_ms
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -137,17 +139,18 @@ extension RecV1.SearchFilters {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__SearchFilters>) throws {
-        self.init()
-        self.category = try ProtoCRead.string(message.pointee.category, field: "voiceshop.rec.v1.SearchFilters.category")
-        self.brand = try ProtoCRead.string(message.pointee.brand, field: "voiceshop.rec.v1.SearchFilters.brand")
-        self.color = try ProtoCRead.string(message.pointee.color, field: "voiceshop.rec.v1.SearchFilters.color")
-        self.size = try ProtoCRead.string(message.pointee.size, field: "voiceshop.rec.v1.SearchFilters.size")
-        self.material = try ProtoCRead.string(message.pointee.material, field: "voiceshop.rec.v1.SearchFilters.material")
-        self.priceMin = message.pointee.price_min
-        self.priceMax = message.pointee.price_max
-        self.currency = try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.SearchFilters.currency")
-        self.ratingMin = message.pointee.rating_min
-        self.inStockOnly = message.pointee.in_stock_only != 0
+        self.init(
+            category: try ProtoCRead.string(message.pointee.category, field: "voiceshop.rec.v1.SearchFilters.category"),
+            brand: try ProtoCRead.string(message.pointee.brand, field: "voiceshop.rec.v1.SearchFilters.brand"),
+            color: try ProtoCRead.string(message.pointee.color, field: "voiceshop.rec.v1.SearchFilters.color"),
+            size: try ProtoCRead.string(message.pointee.size, field: "voiceshop.rec.v1.SearchFilters.size"),
+            material: try ProtoCRead.string(message.pointee.material, field: "voiceshop.rec.v1.SearchFilters.material"),
+            priceMin: message.pointee.price_min,
+            priceMax: message.pointee.price_max,
+            currency: try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.SearchFilters.currency"),
+            ratingMin: message.pointee.rating_min,
+            inStockOnly: message.pointee.in_stock_only != 0
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -189,13 +192,14 @@ extension RecV1.ScoreBreakdown {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ScoreBreakdown>) throws {
-        self.init()
-        self.text = message.pointee.text
-        self.vector = message.pointee.vector
-        self.personal = message.pointee.personal
-        self.popularity = message.pointee.popularity
-        self.rating = message.pointee.rating
-        self.stock = message.pointee.stock
+        self.init(
+            text: message.pointee.text,
+            vector: message.pointee.vector,
+            personal: message.pointee.personal,
+            popularity: message.pointee.popularity,
+            rating: message.pointee.rating,
+            stock: message.pointee.stock
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -233,11 +237,12 @@ extension RecV1.RankedProduct {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RankedProduct>) throws {
-        self.init()
-        self.product = try message.pointee.product.map { try RecV1.Product(cMessage: $0) }
-        self.score = message.pointee.score
-        self.why = try ProtoCRead.string(message.pointee.why, field: "voiceshop.rec.v1.RankedProduct.why")
-        self.breakdown = try message.pointee.breakdown.map { try RecV1.ScoreBreakdown(cMessage: $0) }
+        self.init(
+            product: try message.pointee.product.map { try RecV1.Product(cMessage: $0) },
+            score: message.pointee.score,
+            why: try ProtoCRead.string(message.pointee.why, field: "voiceshop.rec.v1.RankedProduct.why"),
+            breakdown: try message.pointee.breakdown.map { try RecV1.ScoreBreakdown(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -281,9 +286,10 @@ extension RecV1.FacetValue {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__FacetValue>) throws {
-        self.init()
-        self.value = try ProtoCRead.string(message.pointee.value, field: "voiceshop.rec.v1.FacetValue.value")
-        self.count = message.pointee.count
+        self.init(
+            value: try ProtoCRead.string(message.pointee.value, field: "voiceshop.rec.v1.FacetValue.value"),
+            count: message.pointee.count
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -317,10 +323,11 @@ extension RecV1.PriceBucket {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__PriceBucket>) throws {
-        self.init()
-        self.minPrice = message.pointee.min_price
-        self.maxPrice = message.pointee.max_price
-        self.count = message.pointee.count
+        self.init(
+            minPrice: message.pointee.min_price,
+            maxPrice: message.pointee.max_price,
+            count: message.pointee.count
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -355,10 +362,11 @@ extension RecV1.Facets {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Facets>) throws {
-        self.init()
-        self.brands = try ProtoCRead.messages(message.pointee.brands, message.pointee.n_brands) { try RecV1.FacetValue(cMessage: $0) }
-        self.categories = try ProtoCRead.messages(message.pointee.categories, message.pointee.n_categories) { try RecV1.FacetValue(cMessage: $0) }
-        self.prices = try ProtoCRead.messages(message.pointee.prices, message.pointee.n_prices) { try RecV1.PriceBucket(cMessage: $0) }
+        self.init(
+            brands: try ProtoCRead.messages(message.pointee.brands, message.pointee.n_brands) { try RecV1.FacetValue(cMessage: $0) },
+            categories: try ProtoCRead.messages(message.pointee.categories, message.pointee.n_categories) { try RecV1.FacetValue(cMessage: $0) },
+            prices: try ProtoCRead.messages(message.pointee.prices, message.pointee.n_prices) { try RecV1.PriceBucket(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -420,14 +428,15 @@ extension RecV1.SearchRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__SearchRequest>) throws {
-        self.init()
-        self.query = try ProtoCRead.string(message.pointee.query, field: "voiceshop.rec.v1.SearchRequest.query")
-        self.filters = try message.pointee.filters.map { try RecV1.SearchFilters(cMessage: $0) }
-        self.sort = RecV1.Sort(rawValue: Int32(truncatingIfNeeded: message.pointee.sort.rawValue))
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.SearchRequest.user_id")
-        self.sessionID = try ProtoCRead.string(message.pointee.session_id, field: "voiceshop.rec.v1.SearchRequest.session_id")
-        self.pageSize = message.pointee.page_size
-        self.page = message.pointee.page
+        self.init(
+            query: try ProtoCRead.string(message.pointee.query, field: "voiceshop.rec.v1.SearchRequest.query"),
+            filters: try message.pointee.filters.map { try RecV1.SearchFilters(cMessage: $0) },
+            sort: RecV1.Sort(rawValue: Int32(truncatingIfNeeded: message.pointee.sort.rawValue)),
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.SearchRequest.user_id"),
+            sessionID: try ProtoCRead.string(message.pointee.session_id, field: "voiceshop.rec.v1.SearchRequest.session_id"),
+            pageSize: message.pointee.page_size,
+            page: message.pointee.page
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -470,12 +479,13 @@ extension RecV1.SearchResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__SearchResponse>) throws {
-        self.init()
-        self.results = try ProtoCRead.messages(message.pointee.results, message.pointee.n_results) { try RecV1.RankedProduct(cMessage: $0) }
-        self.totalMatches = message.pointee.total_matches
-        self.facets = try message.pointee.facets.map { try RecV1.Facets(cMessage: $0) }
-        self.relaxedFilters = try ProtoCRead.strings(message.pointee.relaxed_filters, message.pointee.n_relaxed_filters, field: "voiceshop.rec.v1.SearchResponse.relaxed_filters")
-        self.modelVersion = try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.rec.v1.SearchResponse.model_version")
+        self.init(
+            results: try ProtoCRead.messages(message.pointee.results, message.pointee.n_results) { try RecV1.RankedProduct(cMessage: $0) },
+            totalMatches: message.pointee.total_matches,
+            facets: try message.pointee.facets.map { try RecV1.Facets(cMessage: $0) },
+            relaxedFilters: try ProtoCRead.strings(message.pointee.relaxed_filters, message.pointee.n_relaxed_filters, field: "voiceshop.rec.v1.SearchResponse.relaxed_filters"),
+            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.rec.v1.SearchResponse.model_version")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -528,12 +538,13 @@ extension RecV1.RecommendRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecommendRequest>) throws {
-        self.init()
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RecommendRequest.user_id")
-        self.limit = message.pointee.limit
-        self.query = try ProtoCRead.string(message.pointee.query, field: "voiceshop.rec.v1.RecommendRequest.query")
-        self.filters = try message.pointee.filters.map { try RecV1.SearchFilters(cMessage: $0) }
-        self.excludeProductIDs = try ProtoCRead.strings(message.pointee.exclude_product_ids, message.pointee.n_exclude_product_ids, field: "voiceshop.rec.v1.RecommendRequest.exclude_product_ids")
+        self.init(
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RecommendRequest.user_id"),
+            limit: message.pointee.limit,
+            query: try ProtoCRead.string(message.pointee.query, field: "voiceshop.rec.v1.RecommendRequest.query"),
+            filters: try message.pointee.filters.map { try RecV1.SearchFilters(cMessage: $0) },
+            excludeProductIDs: try ProtoCRead.strings(message.pointee.exclude_product_ids, message.pointee.n_exclude_product_ids, field: "voiceshop.rec.v1.RecommendRequest.exclude_product_ids")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -577,10 +588,11 @@ extension RecV1.RecommendResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecommendResponse>) throws {
-        self.init()
-        self.items = try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.RankedProduct(cMessage: $0) }
-        self.personalized = message.pointee.personalized != 0
-        self.modelVersion = try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.rec.v1.RecommendResponse.model_version")
+        self.init(
+            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.RankedProduct(cMessage: $0) },
+            personalized: message.pointee.personalized != 0,
+            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.rec.v1.RecommendResponse.model_version")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -624,11 +636,12 @@ extension RecV1.SimilarItemsRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__SimilarItemsRequest>) throws {
-        self.init()
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.SimilarItemsRequest.product_id")
-        self.limit = message.pointee.limit
-        self.similarity = RecV1.Similarity(rawValue: Int32(truncatingIfNeeded: message.pointee.similarity.rawValue))
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.SimilarItemsRequest.user_id")
+        self.init(
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.SimilarItemsRequest.product_id"),
+            limit: message.pointee.limit,
+            similarity: RecV1.Similarity(rawValue: Int32(truncatingIfNeeded: message.pointee.similarity.rawValue)),
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.SimilarItemsRequest.user_id")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -664,8 +677,9 @@ extension RecV1.SimilarItemsResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__SimilarItemsResponse>) throws {
-        self.init()
-        self.items = try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.RankedProduct(cMessage: $0) }
+        self.init(
+            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.RankedProduct(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -707,9 +721,10 @@ extension RecV1.GetProductRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__GetProductRequest>) throws {
-        self.init()
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.GetProductRequest.product_id")
-        self.sku = try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.GetProductRequest.sku")
+        self.init(
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.GetProductRequest.product_id"),
+            sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.GetProductRequest.sku")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -743,15 +758,16 @@ extension RecV1.Review {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Review>) throws {
-        self.init()
-        self.id = try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.Review.id")
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.Review.product_id")
-        self.author = try ProtoCRead.string(message.pointee.author, field: "voiceshop.rec.v1.Review.author")
-        self.rating = message.pointee.rating
-        self.title = try ProtoCRead.string(message.pointee.title, field: "voiceshop.rec.v1.Review.title")
-        self.body = try ProtoCRead.string(message.pointee.body, field: "voiceshop.rec.v1.Review.body")
-        self.helpfulVotes = message.pointee.helpful_votes
-        self.createdAtMs = message.pointee.created_at_ms
+        self.init(
+            id: try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.Review.id"),
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.Review.product_id"),
+            author: try ProtoCRead.string(message.pointee.author, field: "voiceshop.rec.v1.Review.author"),
+            rating: message.pointee.rating,
+            title: try ProtoCRead.string(message.pointee.title, field: "voiceshop.rec.v1.Review.title"),
+            body: try ProtoCRead.string(message.pointee.body, field: "voiceshop.rec.v1.Review.body"),
+            helpfulVotes: message.pointee.helpful_votes,
+            createdAtMs: message.pointee.created_at_ms
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -791,12 +807,13 @@ extension RecV1.ReviewSummary {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ReviewSummary>) throws {
-        self.init()
-        self.averageRating = message.pointee.average_rating
-        self.count = message.pointee.count
-        self.histogram = ProtoCRead.array(message.pointee.histogram, message.pointee.n_histogram)
-        self.topPositive = try message.pointee.top_positive.map { try RecV1.Review(cMessage: $0) }
-        self.topNegative = try message.pointee.top_negative.map { try RecV1.Review(cMessage: $0) }
+        self.init(
+            averageRating: message.pointee.average_rating,
+            count: message.pointee.count,
+            histogram: ProtoCRead.array(message.pointee.histogram, message.pointee.n_histogram),
+            topPositive: try message.pointee.top_positive.map { try RecV1.Review(cMessage: $0) },
+            topNegative: try message.pointee.top_negative.map { try RecV1.Review(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -844,11 +861,12 @@ extension RecV1.ListReviewsRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ListReviewsRequest>) throws {
-        self.init()
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.ListReviewsRequest.product_id")
-        self.pageSize = message.pointee.page_size
-        self.page = message.pointee.page
-        self.order = RecV1.ReviewOrder(rawValue: Int32(truncatingIfNeeded: message.pointee.order.rawValue))
+        self.init(
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.ListReviewsRequest.product_id"),
+            pageSize: message.pointee.page_size,
+            page: message.pointee.page,
+            order: RecV1.ReviewOrder(rawValue: Int32(truncatingIfNeeded: message.pointee.order.rawValue))
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -884,9 +902,10 @@ extension RecV1.ListReviewsResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ListReviewsResponse>) throws {
-        self.init()
-        self.reviews = try ProtoCRead.messages(message.pointee.reviews, message.pointee.n_reviews) { try RecV1.Review(cMessage: $0) }
-        self.summary = try message.pointee.summary.map { try RecV1.ReviewSummary(cMessage: $0) }
+        self.init(
+            reviews: try ProtoCRead.messages(message.pointee.reviews, message.pointee.n_reviews) { try RecV1.Review(cMessage: $0) },
+            summary: try message.pointee.summary.map { try RecV1.ReviewSummary(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -933,17 +952,18 @@ extension RecV1.RecordEventRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecordEventRequest>) throws {
-        self.init()
-        self.idempotencyKey = try ProtoCRead.string(message.pointee.idempotency_key, field: "voiceshop.rec.v1.RecordEventRequest.idempotency_key")
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RecordEventRequest.user_id")
-        self.type = RecV1.EventType(rawValue: Int32(truncatingIfNeeded: message.pointee.type.rawValue))
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.RecordEventRequest.product_id")
-        self.requestID = try ProtoCRead.string(message.pointee.request_id, field: "voiceshop.rec.v1.RecordEventRequest.request_id")
-        self.sessionID = try ProtoCRead.string(message.pointee.session_id, field: "voiceshop.rec.v1.RecordEventRequest.session_id")
-        self.quantity = message.pointee.quantity
-        self.position = message.pointee.position
-        self.query = try ProtoCRead.string(message.pointee.query, field: "voiceshop.rec.v1.RecordEventRequest.query")
-        self.occurredAtMs = message.pointee.occurred_at_ms
+        self.init(
+            idempotencyKey: try ProtoCRead.string(message.pointee.idempotency_key, field: "voiceshop.rec.v1.RecordEventRequest.idempotency_key"),
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RecordEventRequest.user_id"),
+            type: RecV1.EventType(rawValue: Int32(truncatingIfNeeded: message.pointee.type.rawValue)),
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.RecordEventRequest.product_id"),
+            requestID: try ProtoCRead.string(message.pointee.request_id, field: "voiceshop.rec.v1.RecordEventRequest.request_id"),
+            sessionID: try ProtoCRead.string(message.pointee.session_id, field: "voiceshop.rec.v1.RecordEventRequest.session_id"),
+            quantity: message.pointee.quantity,
+            position: message.pointee.position,
+            query: try ProtoCRead.string(message.pointee.query, field: "voiceshop.rec.v1.RecordEventRequest.query"),
+            occurredAtMs: message.pointee.occurred_at_ms
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -985,9 +1005,10 @@ extension RecV1.RecordEventResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecordEventResponse>) throws {
-        self.init()
-        self.eventID = try ProtoCRead.string(message.pointee.event_id, field: "voiceshop.rec.v1.RecordEventResponse.event_id")
-        self.duplicate = message.pointee.duplicate != 0
+        self.init(
+            eventID: try ProtoCRead.string(message.pointee.event_id, field: "voiceshop.rec.v1.RecordEventResponse.event_id"),
+            duplicate: message.pointee.duplicate != 0
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1021,10 +1042,11 @@ extension RecV1.CartItem {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__CartItem>) throws {
-        self.init()
-        self.product = try message.pointee.product.map { try RecV1.Product(cMessage: $0) }
-        self.quantity = message.pointee.quantity
-        self.lineTotal = message.pointee.line_total
+        self.init(
+            product: try message.pointee.product.map { try RecV1.Product(cMessage: $0) },
+            quantity: message.pointee.quantity,
+            lineTotal: message.pointee.line_total
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1063,12 +1085,13 @@ extension RecV1.Cart {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Cart>) throws {
-        self.init()
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.Cart.user_id")
-        self.items = try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.CartItem(cMessage: $0) }
-        self.itemCount = message.pointee.item_count
-        self.subtotal = message.pointee.subtotal
-        self.currency = try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.Cart.currency")
+        self.init(
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.Cart.user_id"),
+            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.CartItem(cMessage: $0) },
+            itemCount: message.pointee.item_count,
+            subtotal: message.pointee.subtotal,
+            currency: try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.Cart.currency")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1114,8 +1137,9 @@ extension RecV1.GetCartRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__GetCartRequest>) throws {
-        self.init()
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.GetCartRequest.user_id")
+        self.init(
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.GetCartRequest.user_id")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1148,11 +1172,12 @@ extension RecV1.AddToCartRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__AddToCartRequest>) throws {
-        self.init()
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.AddToCartRequest.user_id")
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.AddToCartRequest.product_id")
-        self.quantity = message.pointee.quantity
-        self.requestID = try ProtoCRead.string(message.pointee.request_id, field: "voiceshop.rec.v1.AddToCartRequest.request_id")
+        self.init(
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.AddToCartRequest.user_id"),
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.AddToCartRequest.product_id"),
+            quantity: message.pointee.quantity,
+            requestID: try ProtoCRead.string(message.pointee.request_id, field: "voiceshop.rec.v1.AddToCartRequest.request_id")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1188,10 +1213,11 @@ extension RecV1.RemoveFromCartRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RemoveFromCartRequest>) throws {
-        self.init()
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RemoveFromCartRequest.user_id")
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.RemoveFromCartRequest.product_id")
-        self.quantity = message.pointee.quantity
+        self.init(
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RemoveFromCartRequest.user_id"),
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.RemoveFromCartRequest.product_id"),
+            quantity: message.pointee.quantity
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1226,10 +1252,11 @@ extension RecV1.CheckoutRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__CheckoutRequest>) throws {
-        self.init()
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.CheckoutRequest.user_id")
-        self.idempotencyKey = try ProtoCRead.string(message.pointee.idempotency_key, field: "voiceshop.rec.v1.CheckoutRequest.idempotency_key")
-        self.shippingAddress = try ProtoCRead.string(message.pointee.shipping_address, field: "voiceshop.rec.v1.CheckoutRequest.shipping_address")
+        self.init(
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.CheckoutRequest.user_id"),
+            idempotencyKey: try ProtoCRead.string(message.pointee.idempotency_key, field: "voiceshop.rec.v1.CheckoutRequest.idempotency_key"),
+            shippingAddress: try ProtoCRead.string(message.pointee.shipping_address, field: "voiceshop.rec.v1.CheckoutRequest.shipping_address")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1264,13 +1291,14 @@ extension RecV1.OrderItem {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__OrderItem>) throws {
-        self.init()
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.OrderItem.product_id")
-        self.sku = try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.OrderItem.sku")
-        self.title = try ProtoCRead.string(message.pointee.title, field: "voiceshop.rec.v1.OrderItem.title")
-        self.quantity = message.pointee.quantity
-        self.unitPrice = message.pointee.unit_price
-        self.returnedQuantity = message.pointee.returned_quantity
+        self.init(
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.OrderItem.product_id"),
+            sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.OrderItem.sku"),
+            title: try ProtoCRead.string(message.pointee.title, field: "voiceshop.rec.v1.OrderItem.title"),
+            quantity: message.pointee.quantity,
+            unitPrice: message.pointee.unit_price,
+            returnedQuantity: message.pointee.returned_quantity
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1308,13 +1336,14 @@ extension RecV1.Shipment {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Shipment>) throws {
-        self.init()
-        self.carrier = try ProtoCRead.string(message.pointee.carrier, field: "voiceshop.rec.v1.Shipment.carrier")
-        self.trackingNumber = try ProtoCRead.string(message.pointee.tracking_number, field: "voiceshop.rec.v1.Shipment.tracking_number")
-        self.status = try ProtoCRead.string(message.pointee.status, field: "voiceshop.rec.v1.Shipment.status")
-        self.location = try ProtoCRead.string(message.pointee.location, field: "voiceshop.rec.v1.Shipment.location")
-        self.estimatedDeliveryMs = message.pointee.estimated_delivery_ms
-        self.shippedAtMs = message.pointee.shipped_at_ms
+        self.init(
+            carrier: try ProtoCRead.string(message.pointee.carrier, field: "voiceshop.rec.v1.Shipment.carrier"),
+            trackingNumber: try ProtoCRead.string(message.pointee.tracking_number, field: "voiceshop.rec.v1.Shipment.tracking_number"),
+            status: try ProtoCRead.string(message.pointee.status, field: "voiceshop.rec.v1.Shipment.status"),
+            location: try ProtoCRead.string(message.pointee.location, field: "voiceshop.rec.v1.Shipment.location"),
+            estimatedDeliveryMs: message.pointee.estimated_delivery_ms,
+            shippedAtMs: message.pointee.shipped_at_ms
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1352,12 +1381,13 @@ extension RecV1.ReturnInfo {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ReturnInfo>) throws {
-        self.init()
-        self.id = try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.ReturnInfo.id")
-        self.productIDs = try ProtoCRead.strings(message.pointee.product_ids, message.pointee.n_product_ids, field: "voiceshop.rec.v1.ReturnInfo.product_ids")
-        self.reason = try ProtoCRead.string(message.pointee.reason, field: "voiceshop.rec.v1.ReturnInfo.reason")
-        self.status = RecV1.ReturnStatus(rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue))
-        self.createdAtMs = message.pointee.created_at_ms
+        self.init(
+            id: try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.ReturnInfo.id"),
+            productIDs: try ProtoCRead.strings(message.pointee.product_ids, message.pointee.n_product_ids, field: "voiceshop.rec.v1.ReturnInfo.product_ids"),
+            reason: try ProtoCRead.string(message.pointee.reason, field: "voiceshop.rec.v1.ReturnInfo.reason"),
+            status: RecV1.ReturnStatus(rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue)),
+            createdAtMs: message.pointee.created_at_ms
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1397,16 +1427,17 @@ extension RecV1.Order {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Order>) throws {
-        self.init()
-        self.id = try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.Order.id")
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.Order.user_id")
-        self.status = RecV1.OrderStatus(rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue))
-        self.items = try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.OrderItem(cMessage: $0) }
-        self.total = message.pointee.total
-        self.currency = try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.Order.currency")
-        self.createdAtMs = message.pointee.created_at_ms
-        self.shipment = try message.pointee.shipment.map { try RecV1.Shipment(cMessage: $0) }
-        self.returns = try ProtoCRead.messages(message.pointee.returns, message.pointee.n_returns) { try RecV1.ReturnInfo(cMessage: $0) }
+        self.init(
+            id: try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.Order.id"),
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.Order.user_id"),
+            status: RecV1.OrderStatus(rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue)),
+            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.OrderItem(cMessage: $0) },
+            total: message.pointee.total,
+            currency: try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.Order.currency"),
+            createdAtMs: message.pointee.created_at_ms,
+            shipment: try message.pointee.shipment.map { try RecV1.Shipment(cMessage: $0) },
+            returns: try ProtoCRead.messages(message.pointee.returns, message.pointee.n_returns) { try RecV1.ReturnInfo(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1469,9 +1500,10 @@ extension RecV1.GetOrderRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__GetOrderRequest>) throws {
-        self.init()
-        self.orderID = try ProtoCRead.string(message.pointee.order_id, field: "voiceshop.rec.v1.GetOrderRequest.order_id")
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.GetOrderRequest.user_id")
+        self.init(
+            orderID: try ProtoCRead.string(message.pointee.order_id, field: "voiceshop.rec.v1.GetOrderRequest.order_id"),
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.GetOrderRequest.user_id")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1505,10 +1537,11 @@ extension RecV1.ListOrdersRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ListOrdersRequest>) throws {
-        self.init()
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.ListOrdersRequest.user_id")
-        self.pageSize = message.pointee.page_size
-        self.page = message.pointee.page
+        self.init(
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.ListOrdersRequest.user_id"),
+            pageSize: message.pointee.page_size,
+            page: message.pointee.page
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1543,9 +1576,10 @@ extension RecV1.ListOrdersResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ListOrdersResponse>) throws {
-        self.init()
-        self.orders = try ProtoCRead.messages(message.pointee.orders, message.pointee.n_orders) { try RecV1.Order(cMessage: $0) }
-        self.total = message.pointee.total
+        self.init(
+            orders: try ProtoCRead.messages(message.pointee.orders, message.pointee.n_orders) { try RecV1.Order(cMessage: $0) },
+            total: message.pointee.total
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1588,12 +1622,13 @@ extension RecV1.RequestReturnRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RequestReturnRequest>) throws {
-        self.init()
-        self.orderID = try ProtoCRead.string(message.pointee.order_id, field: "voiceshop.rec.v1.RequestReturnRequest.order_id")
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RequestReturnRequest.user_id")
-        self.productIDs = try ProtoCRead.strings(message.pointee.product_ids, message.pointee.n_product_ids, field: "voiceshop.rec.v1.RequestReturnRequest.product_ids")
-        self.reason = try ProtoCRead.string(message.pointee.reason, field: "voiceshop.rec.v1.RequestReturnRequest.reason")
-        self.idempotencyKey = try ProtoCRead.string(message.pointee.idempotency_key, field: "voiceshop.rec.v1.RequestReturnRequest.idempotency_key")
+        self.init(
+            orderID: try ProtoCRead.string(message.pointee.order_id, field: "voiceshop.rec.v1.RequestReturnRequest.order_id"),
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RequestReturnRequest.user_id"),
+            productIDs: try ProtoCRead.strings(message.pointee.product_ids, message.pointee.n_product_ids, field: "voiceshop.rec.v1.RequestReturnRequest.product_ids"),
+            reason: try ProtoCRead.string(message.pointee.reason, field: "voiceshop.rec.v1.RequestReturnRequest.reason"),
+            idempotencyKey: try ProtoCRead.string(message.pointee.idempotency_key, field: "voiceshop.rec.v1.RequestReturnRequest.idempotency_key")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1633,9 +1668,10 @@ extension RecV1.RequestReturnResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RequestReturnResponse>) throws {
-        self.init()
-        self.returnInfo = try message.pointee.return_info.map { try RecV1.ReturnInfo(cMessage: $0) }
-        self.order = try message.pointee.order.map { try RecV1.Order(cMessage: $0) }
+        self.init(
+            returnInfo: try message.pointee.return_info.map { try RecV1.ReturnInfo(cMessage: $0) },
+            order: try message.pointee.order.map { try RecV1.Order(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1677,9 +1713,10 @@ extension RecV1.ForgetUserRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ForgetUserRequest>) throws {
-        self.init()
-        self.userID = try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.ForgetUserRequest.user_id")
-        self.reason = try ProtoCRead.string(message.pointee.reason, field: "voiceshop.rec.v1.ForgetUserRequest.reason")
+        self.init(
+            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.ForgetUserRequest.user_id"),
+            reason: try ProtoCRead.string(message.pointee.reason, field: "voiceshop.rec.v1.ForgetUserRequest.reason")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1713,11 +1750,12 @@ extension RecV1.ForgetUserResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ForgetUserResponse>) throws {
-        self.init()
-        self.existed = message.pointee.existed != 0
-        self.eventsDeleted = message.pointee.events_deleted
-        self.cartItemsDeleted = message.pointee.cart_items_deleted
-        self.auditID = try ProtoCRead.string(message.pointee.audit_id, field: "voiceshop.rec.v1.ForgetUserResponse.audit_id")
+        self.init(
+            existed: message.pointee.existed != 0,
+            eventsDeleted: message.pointee.events_deleted,
+            cartItemsDeleted: message.pointee.cart_items_deleted,
+            auditID: try ProtoCRead.string(message.pointee.audit_id, field: "voiceshop.rec.v1.ForgetUserResponse.audit_id")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1753,9 +1791,10 @@ extension RecV1.TermCount {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__TermCount>) throws {
-        self.init()
-        self.term = try ProtoCRead.string(message.pointee.term, field: "voiceshop.rec.v1.TermCount.term")
-        self.count = message.pointee.count
+        self.init(
+            term: try ProtoCRead.string(message.pointee.term, field: "voiceshop.rec.v1.TermCount.term"),
+            count: message.pointee.count
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1789,9 +1828,10 @@ extension RecV1.VocabularyRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__VocabularyRequest>) throws {
-        self.init()
-        self.knownVersion = message.pointee.known_version
-        self.maxTerms = message.pointee.max_terms
+        self.init(
+            knownVersion: message.pointee.known_version,
+            maxTerms: message.pointee.max_terms
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1825,16 +1865,17 @@ extension RecV1.VocabularyResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__VocabularyResponse>) throws {
-        self.init()
-        self.version = message.pointee.version
-        self.unchanged = message.pointee.unchanged != 0
-        self.brands = try ProtoCRead.strings(message.pointee.brands, message.pointee.n_brands, field: "voiceshop.rec.v1.VocabularyResponse.brands")
-        self.categories = try ProtoCRead.strings(message.pointee.categories, message.pointee.n_categories, field: "voiceshop.rec.v1.VocabularyResponse.categories")
-        self.colors = try ProtoCRead.strings(message.pointee.colors, message.pointee.n_colors, field: "voiceshop.rec.v1.VocabularyResponse.colors")
-        self.materials = try ProtoCRead.strings(message.pointee.materials, message.pointee.n_materials, field: "voiceshop.rec.v1.VocabularyResponse.materials")
-        self.sizes = try ProtoCRead.strings(message.pointee.sizes, message.pointee.n_sizes, field: "voiceshop.rec.v1.VocabularyResponse.sizes")
-        self.titleTerms = try ProtoCRead.messages(message.pointee.title_terms, message.pointee.n_title_terms) { try RecV1.TermCount(cMessage: $0) }
-        self.titlePhrases = try ProtoCRead.messages(message.pointee.title_phrases, message.pointee.n_title_phrases) { try RecV1.TermCount(cMessage: $0) }
+        self.init(
+            version: message.pointee.version,
+            unchanged: message.pointee.unchanged != 0,
+            brands: try ProtoCRead.strings(message.pointee.brands, message.pointee.n_brands, field: "voiceshop.rec.v1.VocabularyResponse.brands"),
+            categories: try ProtoCRead.strings(message.pointee.categories, message.pointee.n_categories, field: "voiceshop.rec.v1.VocabularyResponse.categories"),
+            colors: try ProtoCRead.strings(message.pointee.colors, message.pointee.n_colors, field: "voiceshop.rec.v1.VocabularyResponse.colors"),
+            materials: try ProtoCRead.strings(message.pointee.materials, message.pointee.n_materials, field: "voiceshop.rec.v1.VocabularyResponse.materials"),
+            sizes: try ProtoCRead.strings(message.pointee.sizes, message.pointee.n_sizes, field: "voiceshop.rec.v1.VocabularyResponse.sizes"),
+            titleTerms: try ProtoCRead.messages(message.pointee.title_terms, message.pointee.n_title_terms) { try RecV1.TermCount(cMessage: $0) },
+            titlePhrases: try ProtoCRead.messages(message.pointee.title_phrases, message.pointee.n_title_phrases) { try RecV1.TermCount(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1908,8 +1949,9 @@ extension RecV1.UpsertProductRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__UpsertProductRequest>) throws {
-        self.init()
-        self.product = try message.pointee.product.map { try RecV1.Product(cMessage: $0) }
+        self.init(
+            product: try message.pointee.product.map { try RecV1.Product(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1946,10 +1988,11 @@ extension RecV1.UpsertProductResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__UpsertProductResponse>) throws {
-        self.init()
-        self.product = try message.pointee.product.map { try RecV1.Product(cMessage: $0) }
-        self.created = message.pointee.created != 0
-        self.vocabularyVersion = message.pointee.vocabulary_version
+        self.init(
+            product: try message.pointee.product.map { try RecV1.Product(cMessage: $0) },
+            created: message.pointee.created != 0,
+            vocabularyVersion: message.pointee.vocabulary_version
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -1988,9 +2031,10 @@ extension RecV1.PriceValue {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__PriceValue>) throws {
-        self.init()
-        self.price = message.pointee.price
-        self.currency = try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.PriceValue.currency")
+        self.init(
+            price: message.pointee.price,
+            currency: try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.PriceValue.currency")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2024,8 +2068,9 @@ extension RecV1.StockValue {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__StockValue>) throws {
-        self.init()
-        self.quantity = message.pointee.quantity
+        self.init(
+            quantity: message.pointee.quantity
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2058,11 +2103,12 @@ extension RecV1.PatchProductRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__PatchProductRequest>) throws {
-        self.init()
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.PatchProductRequest.product_id")
-        self.sku = try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.PatchProductRequest.sku")
-        self.price = try message.pointee.price.map { try RecV1.PriceValue(cMessage: $0) }
-        self.stock = try message.pointee.stock.map { try RecV1.StockValue(cMessage: $0) }
+        self.init(
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.PatchProductRequest.product_id"),
+            sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.PatchProductRequest.sku"),
+            price: try message.pointee.price.map { try RecV1.PriceValue(cMessage: $0) },
+            stock: try message.pointee.stock.map { try RecV1.StockValue(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2106,9 +2152,10 @@ extension RecV1.DeleteProductRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__DeleteProductRequest>) throws {
-        self.init()
-        self.productID = try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.DeleteProductRequest.product_id")
-        self.sku = try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.DeleteProductRequest.sku")
+        self.init(
+            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.DeleteProductRequest.product_id"),
+            sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.DeleteProductRequest.sku")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2142,9 +2189,10 @@ extension RecV1.DeleteProductResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__DeleteProductResponse>) throws {
-        self.init()
-        self.existed = message.pointee.existed != 0
-        self.vocabularyVersion = message.pointee.vocabulary_version
+        self.init(
+            existed: message.pointee.existed != 0,
+            vocabularyVersion: message.pointee.vocabulary_version
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2178,12 +2226,13 @@ extension RecV1.ImportOptions {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ImportOptions>) throws {
-        self.init()
-        self.format = RecV1.ImportFormat(rawValue: Int32(truncatingIfNeeded: message.pointee.format.rawValue))
-        self.csvHeader = try ProtoCRead.strings(message.pointee.csv_header, message.pointee.n_csv_header, field: "voiceshop.rec.v1.ImportOptions.csv_header")
-        self.dryRun = message.pointee.dry_run != 0
-        self.source = try ProtoCRead.string(message.pointee.source, field: "voiceshop.rec.v1.ImportOptions.source")
-        self.expectedRows = message.pointee.expected_rows
+        self.init(
+            format: RecV1.ImportFormat(rawValue: Int32(truncatingIfNeeded: message.pointee.format.rawValue)),
+            csvHeader: try ProtoCRead.strings(message.pointee.csv_header, message.pointee.n_csv_header, field: "voiceshop.rec.v1.ImportOptions.csv_header"),
+            dryRun: message.pointee.dry_run != 0,
+            source: try ProtoCRead.string(message.pointee.source, field: "voiceshop.rec.v1.ImportOptions.source"),
+            expectedRows: message.pointee.expected_rows
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2223,21 +2272,24 @@ extension RecV1.ImportProductsRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ImportProductsRequest>) throws {
-        self.init()
-        self.options = try message.pointee.options.map { try RecV1.ImportOptions(cMessage: $0) }
-        self.lineNumber = message.pointee.line_number
+        let oneofRow: RecV1.ImportProductsRequest.Row?
         switch message.pointee.row_case.rawValue {
         case 3:
-            self.row = .text(try ProtoCRead.string(message.pointee.text, field: "voiceshop.rec.v1.ImportProductsRequest.text"))
+            oneofRow = .text(try ProtoCRead.string(message.pointee.text, field: "voiceshop.rec.v1.ImportProductsRequest.text"))
         case 4:
             if let sub = message.pointee.product {
-                self.row = .product(try RecV1.Product(cMessage: sub))
+                oneofRow = .product(try RecV1.Product(cMessage: sub))
             } else {
-                self.row = .product(RecV1.Product())
+                oneofRow = .product(RecV1.Product())
             }
         default:
-            self.row = nil
+            oneofRow = nil
         }
+        self.init(
+            options: try message.pointee.options.map { try RecV1.ImportOptions(cMessage: $0) },
+            lineNumber: message.pointee.line_number,
+            row: oneofRow
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2287,11 +2339,12 @@ extension RecV1.RowError {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RowError>) throws {
-        self.init()
-        self.lineNumber = message.pointee.line_number
-        self.sku = try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.RowError.sku")
-        self.field = try ProtoCRead.string(message.pointee.field, field: "voiceshop.rec.v1.RowError.field")
-        self.message = try ProtoCRead.string(message.pointee.message, field: "voiceshop.rec.v1.RowError.message")
+        self.init(
+            lineNumber: message.pointee.line_number,
+            sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.RowError.sku"),
+            field: try ProtoCRead.string(message.pointee.field, field: "voiceshop.rec.v1.RowError.field"),
+            message: try ProtoCRead.string(message.pointee.message, field: "voiceshop.rec.v1.RowError.message")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2327,16 +2380,17 @@ extension RecV1.ImportProductsResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ImportProductsResponse>) throws {
-        self.init()
-        self.rowsReceived = message.pointee.rows_received
-        self.rowsCreated = message.pointee.rows_created
-        self.rowsUpdated = message.pointee.rows_updated
-        self.rowsUnchanged = message.pointee.rows_unchanged
-        self.rowsFailed = message.pointee.rows_failed
-        self.errors = try ProtoCRead.messages(message.pointee.errors, message.pointee.n_errors) { try RecV1.RowError(cMessage: $0) }
-        self.errorsTruncated = message.pointee.errors_truncated != 0
-        self.vocabularyVersion = message.pointee.vocabulary_version
-        self.elapsedSeconds = message.pointee.elapsed_seconds
+        self.init(
+            rowsReceived: message.pointee.rows_received,
+            rowsCreated: message.pointee.rows_created,
+            rowsUpdated: message.pointee.rows_updated,
+            rowsUnchanged: message.pointee.rows_unchanged,
+            rowsFailed: message.pointee.rows_failed,
+            errors: try ProtoCRead.messages(message.pointee.errors, message.pointee.n_errors) { try RecV1.RowError(cMessage: $0) },
+            errorsTruncated: message.pointee.errors_truncated != 0,
+            vocabularyVersion: message.pointee.vocabulary_version,
+            elapsedSeconds: message.pointee.elapsed_seconds
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2386,9 +2440,10 @@ extension RecV1.ReindexRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ReindexRequest>) throws {
-        self.init()
-        self.lexical = message.pointee.lexical != 0
-        self.vectors = message.pointee.vectors != 0
+        self.init(
+            lexical: message.pointee.lexical != 0,
+            vectors: message.pointee.vectors != 0
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2422,10 +2477,11 @@ extension RecV1.ReindexResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ReindexResponse>) throws {
-        self.init()
-        self.productsIndexed = message.pointee.products_indexed
-        self.elapsedSeconds = message.pointee.elapsed_seconds
-        self.vocabularyVersion = message.pointee.vocabulary_version
+        self.init(
+            productsIndexed: message.pointee.products_indexed,
+            elapsedSeconds: message.pointee.elapsed_seconds,
+            vocabularyVersion: message.pointee.vocabulary_version
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -2492,18 +2548,19 @@ extension RecV1.StatsResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__StatsResponse>) throws {
-        self.init()
-        self.products = message.pointee.products
-        self.productsInStock = message.pointee.products_in_stock
-        self.brands = message.pointee.brands
-        self.categories = message.pointee.categories
-        self.reviews = message.pointee.reviews
-        self.users = message.pointee.users
-        self.events = message.pointee.events
-        self.orders = message.pointee.orders
-        self.vocabularyVersion = message.pointee.vocabulary_version
-        self.modelVersion = try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.rec.v1.StatsResponse.model_version")
-        self.lastImportAtMs = message.pointee.last_import_at_ms
+        self.init(
+            products: message.pointee.products,
+            productsInStock: message.pointee.products_in_stock,
+            brands: message.pointee.brands,
+            categories: message.pointee.categories,
+            reviews: message.pointee.reviews,
+            users: message.pointee.users,
+            events: message.pointee.events,
+            orders: message.pointee.orders,
+            vocabularyVersion: message.pointee.vocabulary_version,
+            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.rec.v1.StatsResponse.model_version"),
+            lastImportAtMs: message.pointee.last_import_at_ms
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.

@@ -30,8 +30,9 @@ extension TestingV1.EchoRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Testing__V1__EchoRequest>) throws {
-        self.init()
-        self.payload = ProtoCRead.binary(message.pointee.payload)
+        self.init(
+            payload: ProtoCRead.binary(message.pointee.payload)
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -64,8 +65,9 @@ extension TestingV1.EchoReply {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Testing__V1__EchoReply>) throws {
-        self.init()
-        self.payload = ProtoCRead.binary(message.pointee.payload)
+        self.init(
+            payload: ProtoCRead.binary(message.pointee.payload)
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -98,14 +100,15 @@ extension TestingV1.TestRequest {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Testing__V1__TestRequest>) throws {
-        self.init()
-        self.payload = ProtoCRead.binary(message.pointee.payload)
-        self.responseSize = message.pointee.response_size
-        self.responseCount = message.pointee.response_count
-        self.statusCode = message.pointee.status_code
-        self.statusMessage = try ProtoCRead.string(message.pointee.status_message, field: "voiceshop.testing.v1.TestRequest.status_message")
-        self.delayMs = message.pointee.delay_ms
-        self.echoMetadata = message.pointee.echo_metadata != 0
+        self.init(
+            payload: ProtoCRead.binary(message.pointee.payload),
+            responseSize: message.pointee.response_size,
+            responseCount: message.pointee.response_count,
+            statusCode: message.pointee.status_code,
+            statusMessage: try ProtoCRead.string(message.pointee.status_message, field: "voiceshop.testing.v1.TestRequest.status_message"),
+            delayMs: message.pointee.delay_ms,
+            echoMetadata: message.pointee.echo_metadata != 0
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -144,11 +147,12 @@ extension TestingV1.TestResponse {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Testing__V1__TestResponse>) throws {
-        self.init()
-        self.payload = ProtoCRead.binary(message.pointee.payload)
-        self.index = message.pointee.index
-        self.deadlineRemainingMs = message.pointee.deadline_remaining_ms
-        self.requestID = try ProtoCRead.string(message.pointee.request_id, field: "voiceshop.testing.v1.TestResponse.request_id")
+        self.init(
+            payload: ProtoCRead.binary(message.pointee.payload),
+            index: message.pointee.index,
+            deadlineRemainingMs: message.pointee.deadline_remaining_ms,
+            requestID: try ProtoCRead.string(message.pointee.request_id, field: "voiceshop.testing.v1.TestResponse.request_id")
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -216,9 +220,10 @@ extension TestingV1.Stats {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Testing__V1__Stats>) throws {
-        self.init()
-        self.cancelledCalls = message.pointee.cancelled_calls
-        self.completedCalls = message.pointee.completed_calls
+        self.init(
+            cancelledCalls: message.pointee.cancelled_calls,
+            completedCalls: message.pointee.completed_calls
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.

@@ -30,9 +30,10 @@ extension TestingV1.Leaf {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Testing__V1__Leaf>) throws {
-        self.init()
-        self.text = try ProtoCRead.string(message.pointee.text, field: "voiceshop.testing.v1.Leaf.text")
-        self.number = message.pointee.number
+        self.init(
+            text: try ProtoCRead.string(message.pointee.text, field: "voiceshop.testing.v1.Leaf.text"),
+            number: message.pointee.number
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -66,65 +67,68 @@ extension TestingV1.FieldKinds {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Testing__V1__FieldKinds>) throws {
-        self.init()
-        self.fDouble = message.pointee.f_double
-        self.fFloat = message.pointee.f_float
-        self.fInt64 = message.pointee.f_int64
-        self.fUint64 = message.pointee.f_uint64
-        self.fInt32 = message.pointee.f_int32
-        self.fFixed64 = message.pointee.f_fixed64
-        self.fFixed32 = message.pointee.f_fixed32
-        self.fBool = message.pointee.f_bool != 0
-        self.fString = try ProtoCRead.string(message.pointee.f_string, field: "voiceshop.testing.v1.FieldKinds.f_string")
-        self.fBytes = ProtoCRead.binary(message.pointee.f_bytes)
-        self.fUint32 = message.pointee.f_uint32
-        self.fSfixed32 = message.pointee.f_sfixed32
-        self.fSfixed64 = message.pointee.f_sfixed64
-        self.fSint32 = message.pointee.f_sint32
-        self.fSint64 = message.pointee.f_sint64
-        self.fLevel = TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: message.pointee.f_level.rawValue))
-        self.fColor = TestingV1.Color(rawValue: Int32(truncatingIfNeeded: message.pointee.f_color.rawValue))
-        self.fInner = try message.pointee.f_inner.map { try TestingV1.FieldKinds.Inner(cMessage: $0) }
-        self.fLeaf = try message.pointee.f_leaf.map { try TestingV1.Leaf(cMessage: $0) }
-        self.rDouble = ProtoCRead.array(message.pointee.r_double, message.pointee.n_r_double)
-        self.rFloat = ProtoCRead.array(message.pointee.r_float, message.pointee.n_r_float)
-        self.rInt64 = ProtoCRead.array(message.pointee.r_int64, message.pointee.n_r_int64)
-        self.rUint64 = ProtoCRead.array(message.pointee.r_uint64, message.pointee.n_r_uint64)
-        self.rInt32 = ProtoCRead.array(message.pointee.r_int32, message.pointee.n_r_int32)
-        self.rFixed64 = ProtoCRead.array(message.pointee.r_fixed64, message.pointee.n_r_fixed64)
-        self.rFixed32 = ProtoCRead.array(message.pointee.r_fixed32, message.pointee.n_r_fixed32)
-        self.rBool = ProtoCRead.booleans(message.pointee.r_bool, message.pointee.n_r_bool)
-        self.rString = try ProtoCRead.strings(message.pointee.r_string, message.pointee.n_r_string, field: "voiceshop.testing.v1.FieldKinds.r_string")
-        self.rBytes = ProtoCRead.binaries(message.pointee.r_bytes, message.pointee.n_r_bytes)
-        self.rUint32 = ProtoCRead.array(message.pointee.r_uint32, message.pointee.n_r_uint32)
-        self.rSfixed32 = ProtoCRead.array(message.pointee.r_sfixed32, message.pointee.n_r_sfixed32)
-        self.rSfixed64 = ProtoCRead.array(message.pointee.r_sfixed64, message.pointee.n_r_sfixed64)
-        self.rSint32 = ProtoCRead.array(message.pointee.r_sint32, message.pointee.n_r_sint32)
-        self.rSint64 = ProtoCRead.array(message.pointee.r_sint64, message.pointee.n_r_sint64)
-        self.rLevel = ProtoCRead.map(message.pointee.r_level, message.pointee.n_r_level) { TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) }
-        self.rColor = ProtoCRead.map(message.pointee.r_color, message.pointee.n_r_color) { TestingV1.Color(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) }
-        self.rInner = try ProtoCRead.messages(message.pointee.r_inner, message.pointee.n_r_inner) { try TestingV1.FieldKinds.Inner(cMessage: $0) }
-        self.rLeaf = try ProtoCRead.messages(message.pointee.r_leaf, message.pointee.n_r_leaf) { try TestingV1.Leaf(cMessage: $0) }
+        let oneofChoice: TestingV1.FieldKinds.Choice?
         switch message.pointee.choice_case.rawValue {
         case 51:
-            self.choice = .cString(try ProtoCRead.string(message.pointee.c_string, field: "voiceshop.testing.v1.FieldKinds.c_string"))
+            oneofChoice = .cString(try ProtoCRead.string(message.pointee.c_string, field: "voiceshop.testing.v1.FieldKinds.c_string"))
         case 52:
-            self.choice = .cInt64(message.pointee.c_int64)
+            oneofChoice = .cInt64(message.pointee.c_int64)
         case 53:
             if let sub = message.pointee.c_inner {
-                self.choice = .cInner(try TestingV1.FieldKinds.Inner(cMessage: sub))
+                oneofChoice = .cInner(try TestingV1.FieldKinds.Inner(cMessage: sub))
             } else {
-                self.choice = .cInner(TestingV1.FieldKinds.Inner())
+                oneofChoice = .cInner(TestingV1.FieldKinds.Inner())
             }
         case 54:
-            self.choice = .cBytes(ProtoCRead.binary(message.pointee.c_bytes))
+            oneofChoice = .cBytes(ProtoCRead.binary(message.pointee.c_bytes))
         case 55:
-            self.choice = .cLevel(TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: message.pointee.c_level.rawValue)))
+            oneofChoice = .cLevel(TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: message.pointee.c_level.rawValue)))
         case 56:
-            self.choice = .cBool(message.pointee.c_bool != 0)
+            oneofChoice = .cBool(message.pointee.c_bool != 0)
         default:
-            self.choice = nil
+            oneofChoice = nil
         }
+        self.init(
+            fDouble: message.pointee.f_double,
+            fFloat: message.pointee.f_float,
+            fInt64: message.pointee.f_int64,
+            fUint64: message.pointee.f_uint64,
+            fInt32: message.pointee.f_int32,
+            fFixed64: message.pointee.f_fixed64,
+            fFixed32: message.pointee.f_fixed32,
+            fBool: message.pointee.f_bool != 0,
+            fString: try ProtoCRead.string(message.pointee.f_string, field: "voiceshop.testing.v1.FieldKinds.f_string"),
+            fBytes: ProtoCRead.binary(message.pointee.f_bytes),
+            fUint32: message.pointee.f_uint32,
+            fSfixed32: message.pointee.f_sfixed32,
+            fSfixed64: message.pointee.f_sfixed64,
+            fSint32: message.pointee.f_sint32,
+            fSint64: message.pointee.f_sint64,
+            fLevel: TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: message.pointee.f_level.rawValue)),
+            fColor: TestingV1.Color(rawValue: Int32(truncatingIfNeeded: message.pointee.f_color.rawValue)),
+            fInner: try message.pointee.f_inner.map { try TestingV1.FieldKinds.Inner(cMessage: $0) },
+            fLeaf: try message.pointee.f_leaf.map { try TestingV1.Leaf(cMessage: $0) },
+            rDouble: ProtoCRead.array(message.pointee.r_double, message.pointee.n_r_double),
+            rFloat: ProtoCRead.array(message.pointee.r_float, message.pointee.n_r_float),
+            rInt64: ProtoCRead.array(message.pointee.r_int64, message.pointee.n_r_int64),
+            rUint64: ProtoCRead.array(message.pointee.r_uint64, message.pointee.n_r_uint64),
+            rInt32: ProtoCRead.array(message.pointee.r_int32, message.pointee.n_r_int32),
+            rFixed64: ProtoCRead.array(message.pointee.r_fixed64, message.pointee.n_r_fixed64),
+            rFixed32: ProtoCRead.array(message.pointee.r_fixed32, message.pointee.n_r_fixed32),
+            rBool: ProtoCRead.booleans(message.pointee.r_bool, message.pointee.n_r_bool),
+            rString: try ProtoCRead.strings(message.pointee.r_string, message.pointee.n_r_string, field: "voiceshop.testing.v1.FieldKinds.r_string"),
+            rBytes: ProtoCRead.binaries(message.pointee.r_bytes, message.pointee.n_r_bytes),
+            rUint32: ProtoCRead.array(message.pointee.r_uint32, message.pointee.n_r_uint32),
+            rSfixed32: ProtoCRead.array(message.pointee.r_sfixed32, message.pointee.n_r_sfixed32),
+            rSfixed64: ProtoCRead.array(message.pointee.r_sfixed64, message.pointee.n_r_sfixed64),
+            rSint32: ProtoCRead.array(message.pointee.r_sint32, message.pointee.n_r_sint32),
+            rSint64: ProtoCRead.array(message.pointee.r_sint64, message.pointee.n_r_sint64),
+            rLevel: ProtoCRead.map(message.pointee.r_level, message.pointee.n_r_level) { TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) },
+            rColor: ProtoCRead.map(message.pointee.r_color, message.pointee.n_r_color) { TestingV1.Color(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) },
+            rInner: try ProtoCRead.messages(message.pointee.r_inner, message.pointee.n_r_inner) { try TestingV1.FieldKinds.Inner(cMessage: $0) },
+            rLeaf: try ProtoCRead.messages(message.pointee.r_leaf, message.pointee.n_r_leaf) { try TestingV1.Leaf(cMessage: $0) },
+            choice: oneofChoice
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
@@ -293,11 +297,12 @@ extension TestingV1.FieldKinds.Inner {
 
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Testing__V1__FieldKinds__Inner>) throws {
-        self.init()
-        self.name = try ProtoCRead.string(message.pointee.name, field: "voiceshop.testing.v1.FieldKinds.Inner.name")
-        self.value = message.pointee.value
-        self.level = TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: message.pointee.level.rawValue))
-        self.leaf = try message.pointee.leaf.map { try TestingV1.Leaf(cMessage: $0) }
+        self.init(
+            name: try ProtoCRead.string(message.pointee.name, field: "voiceshop.testing.v1.FieldKinds.Inner.name"),
+            value: message.pointee.value,
+            level: TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: message.pointee.level.rawValue)),
+            leaf: try message.pointee.leaf.map { try TestingV1.Leaf(cMessage: $0) }
+        )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.

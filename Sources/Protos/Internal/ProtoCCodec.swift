@@ -137,15 +137,23 @@ enum ProtoCRead {
     }
 
     /// A repeated message field.
+    @inline(__always)
     static func messages<CMessage, Message: ProtoMessage>(
         _ pointer: UnsafePointer<UnsafeMutablePointer<CMessage>?>?,
         _ count: Int,
         _ make: (UnsafePointer<CMessage>) throws -> Message
     ) throws -> [Message] {
-        try map(pointer, count) { element in
-            guard let element else { return Message() }
-            return try make(element)
+        guard count > 0, let pointer else { return [] }
+        var messages: [Message] = []
+        messages.reserveCapacity(count)
+        for index in 0..<count {
+            guard let element = pointer[index] else {
+                messages.append(Message())
+                continue
+            }
+            messages.append(try make(element))
         }
+        return messages
     }
 
     private static func invalidUTF8(_ field: StaticString) -> ProtoDecodingError {
