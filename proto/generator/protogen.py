@@ -148,9 +148,16 @@ def swift_file_comment(text: str, indent: str) -> list[str]:
     return out
 
 
+# Elements of VoiceShop's own packages that have no comment; every one must have one.
+MISSING_COMMENTS: list[str] = []
+COMMENTED_PACKAGE_PREFIX = "voiceshop."
+
+
 def doc(file: ds.File, path: tuple[int, ...], indent: str, fallback: str) -> list[str]:
     text = file.comment(path)
     if not text.strip():
+        if file.package.startswith(COMMENTED_PACKAGE_PREFIX):
+            MISSING_COMMENTS.append(f"{file.name}: {fallback}")
         text = fallback
     return swift_file_comment(text, indent)
 
@@ -1179,6 +1186,12 @@ def main() -> int:
         for service in info.services:
             write(os.path.join(args.swift_dir, f"{service.swift_name}.swift"), generate_service_file(service))
     write(os.path.join(args.swift_dir, "ProtoRegistry+Generated.swift"), generate_registry_swift(model))
+    if MISSING_COMMENTS:
+        for entry in sorted(set(MISSING_COMMENTS)):
+            print(f"protogen: error: no comment: {entry}", file=sys.stderr)
+        print(f"protogen: every message, field, enum, value, oneof, service and method of "
+              f"{COMMENTED_PACKAGE_PREFIX}* needs a comment", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -4,14 +4,14 @@
 public import RPCCore
 
 extension TestingV1 {
-    /// The service `voiceshop.testing.v1.TestService`.
+    /// Calls that exercise the RPC stack: every call shape, chosen statuses, delays, metadata.
     public enum TestService {
         /// The fully qualified service name, as in the `:path` of its calls.
         public static let serviceName = "voiceshop.testing.v1.TestService"
 
         /// The service's methods: wire names, message types, call shapes and idempotency.
         public enum Method {
-            /// The method `Echo`.
+            /// Returns the payload, like the anchors' bench.Echo/Echo.
             public enum Echo {
                 /// The request message type.
                 public typealias Input = TestingV1.EchoRequest
@@ -26,7 +26,7 @@ extension TestingV1 {
                 )
             }
 
-            /// The method `Unary`.
+            /// One response, shaped by the request.
             public enum Unary {
                 /// The request message type.
                 public typealias Input = TestingV1.TestRequest
@@ -41,7 +41,7 @@ extension TestingV1 {
                 )
             }
 
-            /// The method `ServerStream`.
+            /// response_count responses, shaped by the request.
             public enum ServerStream {
                 /// The request message type.
                 public typealias Input = TestingV1.TestRequest
@@ -86,7 +86,7 @@ extension TestingV1 {
                 )
             }
 
-            /// The method `GetStats`.
+            /// The server's call counters.
             public enum GetStats {
                 /// The request message type.
                 public typealias Input = TestingV1.StatsRequest
@@ -115,13 +115,13 @@ extension TestingV1 {
         /// What a server implements to serve `voiceshop.testing.v1.TestService`; `registerMethods(with:)` has a
         /// default that registers every method with the router (all on the handler pool).
         public protocol ServiceProtocol: RegistrableRPCService {
-            /// Serves `Echo`.
+            /// Returns the payload, like the anchors' bench.Echo/Echo.
             func echo(request: TestingV1.EchoRequest, context: ServerContext) async throws -> TestingV1.EchoReply
 
-            /// Serves `Unary`.
+            /// One response, shaped by the request.
             func unary(request: TestingV1.TestRequest, context: ServerContext) async throws -> TestingV1.TestResponse
 
-            /// Serves `ServerStream`.
+            /// response_count responses, shaped by the request.
             func serverStream(request: TestingV1.TestRequest, writer: RPCWriter<TestingV1.TestResponse>, context: ServerContext) async throws
 
             /// Answers once the client half-closes: payload = all payloads concatenated, index = count.
@@ -134,7 +134,7 @@ extension TestingV1 {
                 context: ServerContext
             ) async throws
 
-            /// Serves `GetStats`.
+            /// The server's call counters.
             func getStats(request: TestingV1.StatsRequest, context: ServerContext) async throws -> TestingV1.Stats
         }
 
@@ -148,19 +148,19 @@ extension TestingV1 {
                 self.channel = channel
             }
 
-            /// Calls `Echo`.
+            /// Returns the payload, like the anchors' bench.Echo/Echo.
             /// - Throws: `RPCError` with the status the call ended with.
             public func echo(_ request: TestingV1.EchoRequest, options: CallOptions = .defaults) async throws -> TestingV1.EchoReply {
                 try await channel.unary(Method.Echo.descriptor, request: request, options: options)
             }
 
-            /// Calls `Unary`.
+            /// One response, shaped by the request.
             /// - Throws: `RPCError` with the status the call ended with.
             public func unary(_ request: TestingV1.TestRequest, options: CallOptions = .defaults) async throws -> TestingV1.TestResponse {
                 try await channel.unary(Method.Unary.descriptor, request: request, options: options)
             }
 
-            /// Calls `ServerStream`.
+            /// response_count responses, shaped by the request.
             /// `body` consumes the responses; its result is returned.
             /// - Throws: `RPCError` with the status the call ended with, or what `body` throws.
             public func serverStream<Result: Sendable>(
@@ -193,7 +193,7 @@ extension TestingV1 {
                 try await channel.bidiStreaming(Method.Bidi.descriptor, options: options, requests: requests, body)
             }
 
-            /// Calls `GetStats`.
+            /// The server's call counters.
             /// - Throws: `RPCError` with the status the call ended with.
             public func getStats(_ request: TestingV1.StatsRequest, options: CallOptions = .defaults) async throws -> TestingV1.Stats {
                 try await channel.unary(Method.GetStats.descriptor, request: request, options: options)

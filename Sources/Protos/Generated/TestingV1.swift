@@ -12,7 +12,7 @@ extension TestingV1 {
         /// The proto message's full name.
         public static let protoMessageName = "voiceshop.testing.v1.EchoRequest"
 
-        /// The field `payload` (1).
+        /// Bytes to echo.
         public var payload: [UInt8] = []
 
         /// A message with every field at its default value.
@@ -26,12 +26,12 @@ extension TestingV1 {
         }
     }
 
-    /// The proto message `voiceshop.testing.v1.EchoReply`.
+    /// The reply to Echo: the request's payload.
     public struct EchoReply: ProtoMessage, Hashable, Sendable {
         /// The proto message's full name.
         public static let protoMessageName = "voiceshop.testing.v1.EchoReply"
 
-        /// The field `payload` (1).
+        /// The bytes received.
         public var payload: [UInt8] = []
 
         /// A message with every field at its default value.
@@ -50,7 +50,7 @@ extension TestingV1 {
         /// The proto message's full name.
         public static let protoMessageName = "voiceshop.testing.v1.TestRequest"
 
-        /// The field `payload` (1).
+        /// Bytes to echo (or to concatenate, for ClientStream).
         public var payload: [UInt8] = []
         /// Size of the payload of each response; 0 echoes the request payload.
         public var responseSize: Int32 = 0
@@ -58,7 +58,7 @@ extension TestingV1 {
         public var responseCount: Int32 = 0
         /// When non-zero, the call fails with this gRPC status code and status_message.
         public var statusCode: Int32 = 0
-        /// The field `status_message` (5).
+        /// The grpc-message of the failure asked for with status_code.
         public var statusMessage: String = ""
         /// Sleep this long before each response.
         public var delayMs: Int32 = 0
@@ -89,12 +89,12 @@ extension TestingV1 {
         }
     }
 
-    /// The proto message `voiceshop.testing.v1.TestResponse`.
+    /// One response of a TestService call.
     public struct TestResponse: ProtoMessage, Hashable, Sendable {
         /// The proto message's full name.
         public static let protoMessageName = "voiceshop.testing.v1.TestResponse"
 
-        /// The field `payload` (1).
+        /// The payload: echoed, generated (response_size), or concatenated (ClientStream).
         public var payload: [UInt8] = []
         /// Index of this response in its stream; for ClientStream, the number of requests received.
         public var index: Int32 = 0
@@ -120,7 +120,7 @@ extension TestingV1 {
         }
     }
 
-    /// The proto message `voiceshop.testing.v1.StatsRequest`.
+    /// A request for the server's call counters.
     public struct StatsRequest: ProtoMessage, Hashable, Sendable {
         /// The proto message's full name.
         public static let protoMessageName = "voiceshop.testing.v1.StatsRequest"
@@ -129,14 +129,14 @@ extension TestingV1 {
         public init() {}
     }
 
-    /// The proto message `voiceshop.testing.v1.Stats`.
+    /// The server's call counters since it started.
     public struct Stats: ProtoMessage, Hashable, Sendable {
         /// The proto message's full name.
         public static let protoMessageName = "voiceshop.testing.v1.Stats"
 
         /// Calls whose handler observed cancellation (client RST_STREAM or deadline).
         public var cancelledCalls: Int64 = 0
-        /// The field `completed_calls` (2).
+        /// Calls whose handler returned.
         public var completedCalls: Int64 = 0
 
         /// A message with every field at its default value.

@@ -34,6 +34,9 @@ typedef struct Voiceshop__Testing__V1__Stats Voiceshop__Testing__V1__Stats;
 struct  Voiceshop__Testing__V1__EchoRequest
 {
   ProtobufCMessage base;
+  /*
+   * Bytes to echo.
+   */
   ProtobufCBinaryData payload;
 };
 #define VOICESHOP__TESTING__V1__ECHO_REQUEST__INIT \
@@ -41,9 +44,15 @@ struct  Voiceshop__Testing__V1__EchoRequest
     , {0,NULL} }
 
 
+/*
+ * The reply to Echo: the request's payload.
+ */
 struct  Voiceshop__Testing__V1__EchoReply
 {
   ProtobufCMessage base;
+  /*
+   * The bytes received.
+   */
   ProtobufCBinaryData payload;
 };
 #define VOICESHOP__TESTING__V1__ECHO_REPLY__INIT \
@@ -57,6 +66,9 @@ struct  Voiceshop__Testing__V1__EchoReply
 struct  Voiceshop__Testing__V1__TestRequest
 {
   ProtobufCMessage base;
+  /*
+   * Bytes to echo (or to concatenate, for ClientStream).
+   */
   ProtobufCBinaryData payload;
   /*
    * Size of the payload of each response; 0 echoes the request payload.
@@ -70,6 +82,9 @@ struct  Voiceshop__Testing__V1__TestRequest
    * When non-zero, the call fails with this gRPC status code and status_message.
    */
   int32_t status_code;
+  /*
+   * The grpc-message of the failure asked for with status_code.
+   */
   char *status_message;
   /*
    * Sleep this long before each response.
@@ -86,9 +101,15 @@ struct  Voiceshop__Testing__V1__TestRequest
     , {0,NULL}, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
+/*
+ * One response of a TestService call.
+ */
 struct  Voiceshop__Testing__V1__TestResponse
 {
   ProtobufCMessage base;
+  /*
+   * The payload: echoed, generated (response_size), or concatenated (ClientStream).
+   */
   ProtobufCBinaryData payload;
   /*
    * Index of this response in its stream; for ClientStream, the number of requests received.
@@ -108,6 +129,9 @@ struct  Voiceshop__Testing__V1__TestResponse
     , {0,NULL}, 0, 0, (char *)protobuf_c_empty_string }
 
 
+/*
+ * A request for the server's call counters.
+ */
 struct  Voiceshop__Testing__V1__StatsRequest
 {
   ProtobufCMessage base;
@@ -117,6 +141,9 @@ struct  Voiceshop__Testing__V1__StatsRequest
      }
 
 
+/*
+ * The server's call counters since it started.
+ */
 struct  Voiceshop__Testing__V1__Stats
 {
   ProtobufCMessage base;
@@ -124,6 +151,9 @@ struct  Voiceshop__Testing__V1__Stats
    * Calls whose handler observed cancellation (client RST_STREAM or deadline).
    */
   int64_t cancelled_calls;
+  /*
+   * Calls whose handler returned.
+   */
   int64_t completed_calls;
 };
 #define VOICESHOP__TESTING__V1__STATS__INIT \
