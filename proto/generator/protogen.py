@@ -988,7 +988,7 @@ def generate_service_file(s: ServiceInfo) -> str:
         w(f"                public typealias Output = {m.output.swift_name}")
         w(f"                /// `{s.full_name}/{m.method.name}`: {kind_text(m)}.")
         w("                public static let descriptor = MethodDescriptor(")
-        w(f"                    service: {name}.serviceName,")
+        w(f"                    service: {s.swift_name}.serviceName,")
         w(f'                    method: "{m.method.name}",')
         w(f"                    kind: .{m.kind},")
         w(f"                    isIdempotent: {'true' if m.idempotent else 'false'}")

@@ -19,7 +19,7 @@ extension ASRV1 {
                 public typealias Output = ASRV1.RecognizeResponse
                 /// `voiceshop.asr.v1.ASR/Recognize`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: ASR.serviceName,
+                    service: ASRV1.ASR.serviceName,
                     method: "Recognize",
                     kind: .unary,
                     isIdempotent: true
@@ -36,7 +36,7 @@ extension ASRV1 {
                 public typealias Output = ASRV1.StreamingRecognizeResponse
                 /// `voiceshop.asr.v1.ASR/StreamingRecognize`: bidirectional streaming, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: ASR.serviceName,
+                    service: ASRV1.ASR.serviceName,
                     method: "StreamingRecognize",
                     kind: .bidiStreaming,
                     isIdempotent: false

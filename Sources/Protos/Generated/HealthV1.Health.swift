@@ -19,7 +19,7 @@ extension HealthV1 {
                 public typealias Output = HealthV1.HealthCheckResponse
                 /// `grpc.health.v1.Health/Check`: unary, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: Health.serviceName,
+                    service: HealthV1.Health.serviceName,
                     method: "Check",
                     kind: .unary,
                     isIdempotent: false
@@ -34,7 +34,7 @@ extension HealthV1 {
                 public typealias Output = HealthV1.HealthCheckResponse
                 /// `grpc.health.v1.Health/Watch`: server-streaming, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: Health.serviceName,
+                    service: HealthV1.Health.serviceName,
                     method: "Watch",
                     kind: .serverStreaming,
                     isIdempotent: false

@@ -19,7 +19,7 @@ extension NLUV1 {
                 public typealias Output = NLUV1.ParseResponse
                 /// `voiceshop.nlu.v1.NLU/Parse`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: NLU.serviceName,
+                    service: NLUV1.NLU.serviceName,
                     method: "Parse",
                     kind: .unary,
                     isIdempotent: true

@@ -19,7 +19,7 @@ extension RecV1 {
                 public typealias Output = RecV1.UpsertProductResponse
                 /// `voiceshop.rec.v1.CatalogAdmin/UpsertProduct`: unary, idempotent (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: CatalogAdmin.serviceName,
+                    service: RecV1.CatalogAdmin.serviceName,
                     method: "UpsertProduct",
                     kind: .unary,
                     isIdempotent: true
@@ -34,7 +34,7 @@ extension RecV1 {
                 public typealias Output = RecV1.Product
                 /// `voiceshop.rec.v1.CatalogAdmin/PatchProduct`: unary, idempotent (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: CatalogAdmin.serviceName,
+                    service: RecV1.CatalogAdmin.serviceName,
                     method: "PatchProduct",
                     kind: .unary,
                     isIdempotent: true
@@ -49,7 +49,7 @@ extension RecV1 {
                 public typealias Output = RecV1.DeleteProductResponse
                 /// `voiceshop.rec.v1.CatalogAdmin/DeleteProduct`: unary, idempotent (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: CatalogAdmin.serviceName,
+                    service: RecV1.CatalogAdmin.serviceName,
                     method: "DeleteProduct",
                     kind: .unary,
                     isIdempotent: true
@@ -65,7 +65,7 @@ extension RecV1 {
                 public typealias Output = RecV1.ImportProductsResponse
                 /// `voiceshop.rec.v1.CatalogAdmin/ImportProducts`: client-streaming, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: CatalogAdmin.serviceName,
+                    service: RecV1.CatalogAdmin.serviceName,
                     method: "ImportProducts",
                     kind: .clientStreaming,
                     isIdempotent: false
@@ -80,7 +80,7 @@ extension RecV1 {
                 public typealias Output = RecV1.ReindexResponse
                 /// `voiceshop.rec.v1.CatalogAdmin/Reindex`: unary, idempotent (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: CatalogAdmin.serviceName,
+                    service: RecV1.CatalogAdmin.serviceName,
                     method: "Reindex",
                     kind: .unary,
                     isIdempotent: true
@@ -95,7 +95,7 @@ extension RecV1 {
                 public typealias Output = RecV1.StatsResponse
                 /// `voiceshop.rec.v1.CatalogAdmin/Stats`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: CatalogAdmin.serviceName,
+                    service: RecV1.CatalogAdmin.serviceName,
                     method: "Stats",
                     kind: .unary,
                     isIdempotent: true

@@ -19,7 +19,7 @@ extension RecV1 {
                 public typealias Output = RecV1.SearchResponse
                 /// `voiceshop.rec.v1.Rec/Search`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "Search",
                     kind: .unary,
                     isIdempotent: true
@@ -34,7 +34,7 @@ extension RecV1 {
                 public typealias Output = RecV1.RecommendResponse
                 /// `voiceshop.rec.v1.Rec/Recommend`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "Recommend",
                     kind: .unary,
                     isIdempotent: true
@@ -49,7 +49,7 @@ extension RecV1 {
                 public typealias Output = RecV1.SimilarItemsResponse
                 /// `voiceshop.rec.v1.Rec/SimilarItems`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "SimilarItems",
                     kind: .unary,
                     isIdempotent: true
@@ -64,7 +64,7 @@ extension RecV1 {
                 public typealias Output = RecV1.Product
                 /// `voiceshop.rec.v1.Rec/GetProduct`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "GetProduct",
                     kind: .unary,
                     isIdempotent: true
@@ -79,7 +79,7 @@ extension RecV1 {
                 public typealias Output = RecV1.ListReviewsResponse
                 /// `voiceshop.rec.v1.Rec/ListReviews`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "ListReviews",
                     kind: .unary,
                     isIdempotent: true
@@ -95,7 +95,7 @@ extension RecV1 {
                 public typealias Output = RecV1.RecordEventResponse
                 /// `voiceshop.rec.v1.Rec/RecordEvent`: unary, idempotent (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "RecordEvent",
                     kind: .unary,
                     isIdempotent: true
@@ -110,7 +110,7 @@ extension RecV1 {
                 public typealias Output = RecV1.Cart
                 /// `voiceshop.rec.v1.Rec/GetCart`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "GetCart",
                     kind: .unary,
                     isIdempotent: true
@@ -125,7 +125,7 @@ extension RecV1 {
                 public typealias Output = RecV1.Cart
                 /// `voiceshop.rec.v1.Rec/AddToCart`: unary, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "AddToCart",
                     kind: .unary,
                     isIdempotent: false
@@ -140,7 +140,7 @@ extension RecV1 {
                 public typealias Output = RecV1.Cart
                 /// `voiceshop.rec.v1.Rec/RemoveFromCart`: unary, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "RemoveFromCart",
                     kind: .unary,
                     isIdempotent: false
@@ -155,7 +155,7 @@ extension RecV1 {
                 public typealias Output = RecV1.Order
                 /// `voiceshop.rec.v1.Rec/Checkout`: unary, idempotent (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "Checkout",
                     kind: .unary,
                     isIdempotent: true
@@ -170,7 +170,7 @@ extension RecV1 {
                 public typealias Output = RecV1.Order
                 /// `voiceshop.rec.v1.Rec/GetOrder`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "GetOrder",
                     kind: .unary,
                     isIdempotent: true
@@ -185,7 +185,7 @@ extension RecV1 {
                 public typealias Output = RecV1.ListOrdersResponse
                 /// `voiceshop.rec.v1.Rec/ListOrders`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "ListOrders",
                     kind: .unary,
                     isIdempotent: true
@@ -200,7 +200,7 @@ extension RecV1 {
                 public typealias Output = RecV1.RequestReturnResponse
                 /// `voiceshop.rec.v1.Rec/RequestReturn`: unary, idempotent (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "RequestReturn",
                     kind: .unary,
                     isIdempotent: true
@@ -216,7 +216,7 @@ extension RecV1 {
                 public typealias Output = RecV1.ForgetUserResponse
                 /// `voiceshop.rec.v1.Rec/ForgetUser`: unary, idempotent (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "ForgetUser",
                     kind: .unary,
                     isIdempotent: true
@@ -231,7 +231,7 @@ extension RecV1 {
                 public typealias Output = RecV1.VocabularyResponse
                 /// `voiceshop.rec.v1.Rec/Vocabulary`: unary, no side effects (retried on UNAVAILABLE).
                 public static let descriptor = MethodDescriptor(
-                    service: Rec.serviceName,
+                    service: RecV1.Rec.serviceName,
                     method: "Vocabulary",
                     kind: .unary,
                     isIdempotent: true

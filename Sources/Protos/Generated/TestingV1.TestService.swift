@@ -19,7 +19,7 @@ extension TestingV1 {
                 public typealias Output = TestingV1.EchoReply
                 /// `voiceshop.testing.v1.TestService/Echo`: unary, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: TestService.serviceName,
+                    service: TestingV1.TestService.serviceName,
                     method: "Echo",
                     kind: .unary,
                     isIdempotent: false
@@ -34,7 +34,7 @@ extension TestingV1 {
                 public typealias Output = TestingV1.TestResponse
                 /// `voiceshop.testing.v1.TestService/Unary`: unary, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: TestService.serviceName,
+                    service: TestingV1.TestService.serviceName,
                     method: "Unary",
                     kind: .unary,
                     isIdempotent: false
@@ -49,7 +49,7 @@ extension TestingV1 {
                 public typealias Output = TestingV1.TestResponse
                 /// `voiceshop.testing.v1.TestService/ServerStream`: server-streaming, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: TestService.serviceName,
+                    service: TestingV1.TestService.serviceName,
                     method: "ServerStream",
                     kind: .serverStreaming,
                     isIdempotent: false
@@ -64,7 +64,7 @@ extension TestingV1 {
                 public typealias Output = TestingV1.TestResponse
                 /// `voiceshop.testing.v1.TestService/ClientStream`: client-streaming, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: TestService.serviceName,
+                    service: TestingV1.TestService.serviceName,
                     method: "ClientStream",
                     kind: .clientStreaming,
                     isIdempotent: false
@@ -79,7 +79,7 @@ extension TestingV1 {
                 public typealias Output = TestingV1.TestResponse
                 /// `voiceshop.testing.v1.TestService/Bidi`: bidirectional streaming, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: TestService.serviceName,
+                    service: TestingV1.TestService.serviceName,
                     method: "Bidi",
                     kind: .bidiStreaming,
                     isIdempotent: false
@@ -94,7 +94,7 @@ extension TestingV1 {
                 public typealias Output = TestingV1.Stats
                 /// `voiceshop.testing.v1.TestService/GetStats`: unary, not idempotent.
                 public static let descriptor = MethodDescriptor(
-                    service: TestService.serviceName,
+                    service: TestingV1.TestService.serviceName,
                     method: "GetStats",
                     kind: .unary,
                     isIdempotent: false
