@@ -4,14 +4,14 @@
 #
 #   proto/generate.sh            # from anywhere in the repo
 #
-# Needs protoc-c (Debian protobuf-c-compiler), protoc (protobuf-compiler) and python3;
-# no Python packages. The output depends only on the .proto files and the tool versions.
+# Needs protoc-c (Debian protobuf-c-compiler), protoc (protobuf-compiler), python3 (no
+# packages) and the Swift toolchain (for swift-format). The output depends only on the .proto files and the tool versions.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-for tool in protoc protoc-c python3; do
+for tool in protoc protoc-c python3 swift; do
     command -v "$tool" >/dev/null || { echo "generate.sh: $tool is not installed" >&2; exit 1; }
 done
 
@@ -55,5 +55,9 @@ python3 -B proto/generator/protogen.py \
     --registry-c "$c_target/registry.c" \
     --registry-h "$c_target/include/voiceshop_registry.h" \
     --swift-dir "$swift_dir"
+
+# 5. Lay the Swift out in the house style (4 spaces, 120 columns) with the toolchain's
+#    swift-format and a pinned configuration, so the output passes `swift format lint`.
+swift format format --in-place --configuration proto/generator/swift-format.json "$swift_dir"/*.swift
 
 echo "generate.sh: ${#protos[@]} proto files -> $c_target, $swift_dir"

@@ -34,7 +34,8 @@ extension ASRV1.RecognitionConfig {
             format: ASRV1.AudioFormat(rawValue: Int32(truncatingIfNeeded: message.pointee.format.rawValue)),
             sampleRate: message.pointee.sample_rate,
             channels: message.pointee.channels,
-            hints: try ProtoCRead.strings(message.pointee.hints, message.pointee.n_hints, field: "voiceshop.asr.v1.RecognitionConfig.hints"),
+            hints: try ProtoCRead.strings(
+                message.pointee.hints, message.pointee.n_hints, field: "voiceshop.asr.v1.RecognitionConfig.hints"),
             userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.asr.v1.RecognitionConfig.user_id"),
             locale: try ProtoCRead.string(message.pointee.locale, field: "voiceshop.asr.v1.RecognitionConfig.locale"),
             maxAlternatives: message.pointee.max_alternatives
@@ -44,7 +45,8 @@ extension ASRV1.RecognitionConfig {
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
     func fillC(_ message: UnsafeMutablePointer<Voiceshop__Asr__V1__RecognitionConfig>, _ arena: inout ProtoArena) {
         voiceshop__asr__v1__recognition_config__init(message)
-        message.pointee.format = Voiceshop__Asr__V1__AudioFormat(rawValue: .init(truncatingIfNeeded: self.format.rawValue))
+        message.pointee.format = Voiceshop__Asr__V1__AudioFormat(
+            rawValue: .init(truncatingIfNeeded: self.format.rawValue))
         message.pointee.sample_rate = self.sampleRate
         message.pointee.channels = self.channels
         if !self.hints.isEmpty {
@@ -122,9 +124,12 @@ extension ASRV1.Alternative {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__Alternative>) throws {
         self.init(
-            transcript: try ProtoCRead.string(message.pointee.transcript, field: "voiceshop.asr.v1.Alternative.transcript"),
+            transcript: try ProtoCRead.string(
+                message.pointee.transcript, field: "voiceshop.asr.v1.Alternative.transcript"),
             confidence: message.pointee.confidence,
-            words: try ProtoCRead.messages(message.pointee.words, message.pointee.n_words) { try ASRV1.WordInfo(cMessage: $0) }
+            words: try ProtoCRead.messages(message.pointee.words, message.pointee.n_words) {
+                try ASRV1.WordInfo(cMessage: $0)
+            }
         )
     }
 
@@ -134,7 +139,8 @@ extension ASRV1.Alternative {
         if !self.transcript.isEmpty { message.pointee.transcript = arena.cString(self.transcript) }
         message.pointee.confidence = self.confidence
         if !self.words.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Asr__V1__WordInfo>?.self, count: self.words.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Asr__V1__WordInfo>?.self, count: self.words.count)
             for (index, element) in self.words.enumerated() {
                 let sub = arena.allocate(Voiceshop__Asr__V1__WordInfo.self)
                 element.fillC(sub, &arena)
@@ -211,10 +217,13 @@ extension ASRV1.RecognizeResponse {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__RecognizeResponse>) throws {
         self.init(
-            alternatives: try ProtoCRead.messages(message.pointee.alternatives, message.pointee.n_alternatives) { try ASRV1.Alternative(cMessage: $0) },
+            alternatives: try ProtoCRead.messages(message.pointee.alternatives, message.pointee.n_alternatives) {
+                try ASRV1.Alternative(cMessage: $0)
+            },
             audioSeconds: message.pointee.audio_seconds,
             speechSeconds: message.pointee.speech_seconds,
-            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.asr.v1.RecognizeResponse.model_version")
+            modelVersion: try ProtoCRead.string(
+                message.pointee.model_version, field: "voiceshop.asr.v1.RecognizeResponse.model_version")
         )
     }
 
@@ -222,7 +231,8 @@ extension ASRV1.RecognizeResponse {
     func fillC(_ message: UnsafeMutablePointer<Voiceshop__Asr__V1__RecognizeResponse>, _ arena: inout ProtoArena) {
         voiceshop__asr__v1__recognize_response__init(message)
         if !self.alternatives.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Asr__V1__Alternative>?.self, count: self.alternatives.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Asr__V1__Alternative>?.self, count: self.alternatives.count)
             for (index, element) in self.alternatives.enumerated() {
                 let sub = arena.allocate(Voiceshop__Asr__V1__Alternative.self)
                 element.fillC(sub, &arena)
@@ -302,7 +312,8 @@ extension ASRV1.PartialResult {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Asr__V1__PartialResult>) throws {
         self.init(
-            transcript: try ProtoCRead.string(message.pointee.transcript, field: "voiceshop.asr.v1.PartialResult.transcript"),
+            transcript: try ProtoCRead.string(
+                message.pointee.transcript, field: "voiceshop.asr.v1.PartialResult.transcript"),
             audioSeconds: message.pointee.audio_seconds
         )
     }
@@ -330,7 +341,9 @@ extension ASRV1.StreamingRecognizeResponse {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Asr__V1__StreamingRecognizeResponse.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__asr__v1__streaming_recognize_response__get_packed_size(message)) {
+            ProtoCCodec.append(
+                to: &buffer, size: voiceshop__asr__v1__streaming_recognize_response__get_packed_size(message)
+            ) {
                 voiceshop__asr__v1__streaming_recognize_response__pack(message, $0)
             }
         }
@@ -361,7 +374,9 @@ extension ASRV1.StreamingRecognizeResponse {
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
-    func fillC(_ message: UnsafeMutablePointer<Voiceshop__Asr__V1__StreamingRecognizeResponse>, _ arena: inout ProtoArena) {
+    func fillC(
+        _ message: UnsafeMutablePointer<Voiceshop__Asr__V1__StreamingRecognizeResponse>, _ arena: inout ProtoArena
+    ) {
         voiceshop__asr__v1__streaming_recognize_response__init(message)
         switch self.result {
         case .partial(let value)?:

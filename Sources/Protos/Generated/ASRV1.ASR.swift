@@ -54,7 +54,8 @@ extension ASRV1 {
         /// default that registers every method with the router (all on the handler pool).
         public protocol ServiceProtocol: RegistrableRPCService {
             /// Recognizes one whole utterance.
-            func recognize(request: ASRV1.RecognizeRequest, context: ServerContext) async throws -> ASRV1.RecognizeResponse
+            func recognize(request: ASRV1.RecognizeRequest, context: ServerContext) async throws
+                -> ASRV1.RecognizeResponse
 
             /// Streams audio in and hypotheses out. The first AudioChunk must carry `config`; every
             /// chunk may carry audio. The server sends partial results as the audio arrives and a final
@@ -78,7 +79,9 @@ extension ASRV1 {
 
             /// Recognizes one whole utterance.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func recognize(_ request: ASRV1.RecognizeRequest, options: CallOptions = .defaults) async throws -> ASRV1.RecognizeResponse {
+            public func recognize(_ request: ASRV1.RecognizeRequest, options: CallOptions = .defaults) async throws
+                -> ASRV1.RecognizeResponse
+            {
                 try await channel.unary(Method.Recognize.descriptor, request: request, options: options)
             }
 
@@ -93,7 +96,8 @@ extension ASRV1 {
                 requests: @escaping @Sendable (RPCWriter<ASRV1.AudioChunk>) async throws -> Void,
                 _ body: (RPCMessageStream<ASRV1.StreamingRecognizeResponse>) async throws -> Result
             ) async throws -> Result {
-                try await channel.bidiStreaming(Method.StreamingRecognize.descriptor, options: options, requests: requests, body)
+                try await channel.bidiStreaming(
+                    Method.StreamingRecognize.descriptor, options: options, requests: requests, body)
             }
         }
     }
@@ -102,11 +106,15 @@ extension ASRV1 {
 extension ASRV1.ASR.ServiceProtocol {
     /// Registers every method of the service with `router`, to run on the handler pool.
     public func registerMethods(with router: inout RPCRouter) {
-        router.registerUnary(ASRV1.ASR.Method.Recognize.descriptor) { (request: ASRV1.RecognizeRequest, context: ServerContext) in
+        router.registerUnary(ASRV1.ASR.Method.Recognize.descriptor) {
+            (request: ASRV1.RecognizeRequest, context: ServerContext) in
             try await self.recognize(request: request, context: context)
         }
         router.registerBidiStreaming(ASRV1.ASR.Method.StreamingRecognize.descriptor) {
-            (requests: RPCMessageStream<ASRV1.AudioChunk>, writer: RPCWriter<ASRV1.StreamingRecognizeResponse>, context: ServerContext) in
+            (
+                requests: RPCMessageStream<ASRV1.AudioChunk>, writer: RPCWriter<ASRV1.StreamingRecognizeResponse>,
+                context: ServerContext
+            ) in
             try await self.streamingRecognize(requests: requests, writer: writer, context: context)
         }
     }

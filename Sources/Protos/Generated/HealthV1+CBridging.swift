@@ -66,13 +66,15 @@ extension HealthV1.HealthCheckResponse {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Grpc__Health__V1__HealthCheckResponse>) throws {
         self.init(
-            status: HealthV1.HealthCheckResponse.ServingStatus(rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue))
+            status: HealthV1.HealthCheckResponse.ServingStatus(
+                rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue))
         )
     }
 
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
     func fillC(_ message: UnsafeMutablePointer<Grpc__Health__V1__HealthCheckResponse>, _ arena: inout ProtoArena) {
         grpc__health__v1__health_check_response__init(message)
-        message.pointee.status = Grpc__Health__V1__HealthCheckResponse__ServingStatus(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
+        message.pointee.status = Grpc__Health__V1__HealthCheckResponse__ServingStatus(
+            rawValue: .init(truncatingIfNeeded: self.status.rawValue))
     }
 }

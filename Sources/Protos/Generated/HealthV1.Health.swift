@@ -52,10 +52,13 @@ extension HealthV1 {
         /// default that registers every method with the router (all on the handler pool).
         public protocol ServiceProtocol: RegistrableRPCService {
             /// Serves `Check`.
-            func check(request: HealthV1.HealthCheckRequest, context: ServerContext) async throws -> HealthV1.HealthCheckResponse
+            func check(request: HealthV1.HealthCheckRequest, context: ServerContext) async throws
+                -> HealthV1.HealthCheckResponse
 
             /// Serves `Watch`.
-            func watch(request: HealthV1.HealthCheckRequest, writer: RPCWriter<HealthV1.HealthCheckResponse>, context: ServerContext) async throws
+            func watch(
+                request: HealthV1.HealthCheckRequest, writer: RPCWriter<HealthV1.HealthCheckResponse>,
+                context: ServerContext) async throws
         }
 
         /// A typed client of `grpc.health.v1.Health`.
@@ -70,7 +73,9 @@ extension HealthV1 {
 
             /// Calls `Check`.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func check(_ request: HealthV1.HealthCheckRequest, options: CallOptions = .defaults) async throws -> HealthV1.HealthCheckResponse {
+            public func check(_ request: HealthV1.HealthCheckRequest, options: CallOptions = .defaults) async throws
+                -> HealthV1.HealthCheckResponse
+            {
                 try await channel.unary(Method.Check.descriptor, request: request, options: options)
             }
 
@@ -91,11 +96,15 @@ extension HealthV1 {
 extension HealthV1.Health.ServiceProtocol {
     /// Registers every method of the service with `router`, to run on the handler pool.
     public func registerMethods(with router: inout RPCRouter) {
-        router.registerUnary(HealthV1.Health.Method.Check.descriptor) { (request: HealthV1.HealthCheckRequest, context: ServerContext) in
+        router.registerUnary(HealthV1.Health.Method.Check.descriptor) {
+            (request: HealthV1.HealthCheckRequest, context: ServerContext) in
             try await self.check(request: request, context: context)
         }
         router.registerServerStreaming(HealthV1.Health.Method.Watch.descriptor) {
-            (request: HealthV1.HealthCheckRequest, writer: RPCWriter<HealthV1.HealthCheckResponse>, context: ServerContext) in
+            (
+                request: HealthV1.HealthCheckRequest, writer: RPCWriter<HealthV1.HealthCheckResponse>,
+                context: ServerContext
+            ) in
             try await self.watch(request: request, writer: writer, context: context)
         }
     }

@@ -31,7 +31,8 @@ extension NLUV1.AsrAlternative {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__AsrAlternative>) throws {
         self.init(
-            transcript: try ProtoCRead.string(message.pointee.transcript, field: "voiceshop.nlu.v1.AsrAlternative.transcript"),
+            transcript: try ProtoCRead.string(
+                message.pointee.transcript, field: "voiceshop.nlu.v1.AsrAlternative.transcript"),
             confidence: message.pointee.confidence
         )
     }
@@ -119,12 +120,16 @@ extension NLUV1.SessionContext {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__SessionContext>) throws {
         self.init(
-            sessionID: try ProtoCRead.string(message.pointee.session_id, field: "voiceshop.nlu.v1.SessionContext.session_id"),
+            sessionID: try ProtoCRead.string(
+                message.pointee.session_id, field: "voiceshop.nlu.v1.SessionContext.session_id"),
             userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.nlu.v1.SessionContext.user_id"),
-            previousProductIDs: try ProtoCRead.strings(message.pointee.previous_product_ids, message.pointee.n_previous_product_ids, field: "voiceshop.nlu.v1.SessionContext.previous_product_ids"),
+            previousProductIDs: try ProtoCRead.strings(
+                message.pointee.previous_product_ids, message.pointee.n_previous_product_ids,
+                field: "voiceshop.nlu.v1.SessionContext.previous_product_ids"),
             previousIntent: NLUV1.Intent(rawValue: Int32(truncatingIfNeeded: message.pointee.previous_intent.rawValue)),
             previousFilters: try message.pointee.previous_filters.map { try NLUV1.Filters(cMessage: $0) },
-            previousOrderID: try ProtoCRead.string(message.pointee.previous_order_id, field: "voiceshop.nlu.v1.SessionContext.previous_order_id")
+            previousOrderID: try ProtoCRead.string(
+                message.pointee.previous_order_id, field: "voiceshop.nlu.v1.SessionContext.previous_order_id")
         )
     }
 
@@ -137,7 +142,8 @@ extension NLUV1.SessionContext {
             message.pointee.n_previous_product_ids = self.previousProductIDs.count
             message.pointee.previous_product_ids = arena.cStrings(self.previousProductIDs)
         }
-        message.pointee.previous_intent = Voiceshop__Nlu__V1__Intent(rawValue: .init(truncatingIfNeeded: self.previousIntent.rawValue))
+        message.pointee.previous_intent = Voiceshop__Nlu__V1__Intent(
+            rawValue: .init(truncatingIfNeeded: self.previousIntent.rawValue))
         if let value = self.previousFilters {
             let sub = arena.allocate(Voiceshop__Nlu__V1__Filters.self)
             value.fillC(sub, &arena)
@@ -172,7 +178,9 @@ extension NLUV1.ParseRequest {
     init(cMessage message: UnsafePointer<Voiceshop__Nlu__V1__ParseRequest>) throws {
         self.init(
             text: try ProtoCRead.string(message.pointee.text, field: "voiceshop.nlu.v1.ParseRequest.text"),
-            alternatives: try ProtoCRead.messages(message.pointee.alternatives, message.pointee.n_alternatives) { try NLUV1.AsrAlternative(cMessage: $0) },
+            alternatives: try ProtoCRead.messages(message.pointee.alternatives, message.pointee.n_alternatives) {
+                try NLUV1.AsrAlternative(cMessage: $0)
+            },
             locale: try ProtoCRead.string(message.pointee.locale, field: "voiceshop.nlu.v1.ParseRequest.locale"),
             context: try message.pointee.context.map { try NLUV1.SessionContext(cMessage: $0) }
         )
@@ -183,7 +191,8 @@ extension NLUV1.ParseRequest {
         voiceshop__nlu__v1__parse_request__init(message)
         if !self.text.isEmpty { message.pointee.text = arena.cString(self.text) }
         if !self.alternatives.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Nlu__V1__AsrAlternative>?.self, count: self.alternatives.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Nlu__V1__AsrAlternative>?.self, count: self.alternatives.count)
             for (index, element) in self.alternatives.enumerated() {
                 let sub = arena.allocate(Voiceshop__Nlu__V1__AsrAlternative.self)
                 element.fillC(sub, &arena)
@@ -313,7 +322,8 @@ extension NLUV1.Correction {
         self.init(
             from: try ProtoCRead.string(message.pointee.from, field: "voiceshop.nlu.v1.Correction.from"),
             to: try ProtoCRead.string(message.pointee.to, field: "voiceshop.nlu.v1.Correction.to"),
-            entityType: try ProtoCRead.string(message.pointee.entity_type, field: "voiceshop.nlu.v1.Correction.entity_type"),
+            entityType: try ProtoCRead.string(
+                message.pointee.entity_type, field: "voiceshop.nlu.v1.Correction.entity_type"),
             reason: try ProtoCRead.string(message.pointee.reason, field: "voiceshop.nlu.v1.Correction.reason")
         )
     }
@@ -354,19 +364,31 @@ extension NLUV1.ParseResponse {
         self.init(
             intent: NLUV1.Intent(rawValue: Int32(truncatingIfNeeded: message.pointee.intent.rawValue)),
             confidence: message.pointee.confidence,
-            topIntents: try ProtoCRead.messages(message.pointee.top_intents, message.pointee.n_top_intents) { try NLUV1.IntentScore(cMessage: $0) },
-            slots: try ProtoCRead.messages(message.pointee.slots, message.pointee.n_slots) { try NLUV1.Slot(cMessage: $0) },
+            topIntents: try ProtoCRead.messages(message.pointee.top_intents, message.pointee.n_top_intents) {
+                try NLUV1.IntentScore(cMessage: $0)
+            },
+            slots: try ProtoCRead.messages(message.pointee.slots, message.pointee.n_slots) {
+                try NLUV1.Slot(cMessage: $0)
+            },
             filters: try message.pointee.filters.map { try NLUV1.Filters(cMessage: $0) },
             sort: NLUV1.Sort(rawValue: Int32(truncatingIfNeeded: message.pointee.sort.rawValue)),
             quantity: message.pointee.quantity,
             orderID: try ProtoCRead.string(message.pointee.order_id, field: "voiceshop.nlu.v1.ParseResponse.order_id"),
-            correctedText: try ProtoCRead.string(message.pointee.corrected_text, field: "voiceshop.nlu.v1.ParseResponse.corrected_text"),
-            corrections: try ProtoCRead.messages(message.pointee.corrections, message.pointee.n_corrections) { try NLUV1.Correction(cMessage: $0) },
-            replyHint: try ProtoCRead.string(message.pointee.reply_hint, field: "voiceshop.nlu.v1.ParseResponse.reply_hint"),
+            correctedText: try ProtoCRead.string(
+                message.pointee.corrected_text, field: "voiceshop.nlu.v1.ParseResponse.corrected_text"),
+            corrections: try ProtoCRead.messages(message.pointee.corrections, message.pointee.n_corrections) {
+                try NLUV1.Correction(cMessage: $0)
+            },
+            replyHint: try ProtoCRead.string(
+                message.pointee.reply_hint, field: "voiceshop.nlu.v1.ParseResponse.reply_hint"),
             lowConfidence: message.pointee.low_confidence != 0,
-            searchText: try ProtoCRead.string(message.pointee.search_text, field: "voiceshop.nlu.v1.ParseResponse.search_text"),
-            productIDs: try ProtoCRead.strings(message.pointee.product_ids, message.pointee.n_product_ids, field: "voiceshop.nlu.v1.ParseResponse.product_ids"),
-            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.nlu.v1.ParseResponse.model_version")
+            searchText: try ProtoCRead.string(
+                message.pointee.search_text, field: "voiceshop.nlu.v1.ParseResponse.search_text"),
+            productIDs: try ProtoCRead.strings(
+                message.pointee.product_ids, message.pointee.n_product_ids,
+                field: "voiceshop.nlu.v1.ParseResponse.product_ids"),
+            modelVersion: try ProtoCRead.string(
+                message.pointee.model_version, field: "voiceshop.nlu.v1.ParseResponse.model_version")
         )
     }
 
@@ -376,7 +398,8 @@ extension NLUV1.ParseResponse {
         message.pointee.intent = Voiceshop__Nlu__V1__Intent(rawValue: .init(truncatingIfNeeded: self.intent.rawValue))
         message.pointee.confidence = self.confidence
         if !self.topIntents.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Nlu__V1__IntentScore>?.self, count: self.topIntents.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Nlu__V1__IntentScore>?.self, count: self.topIntents.count)
             for (index, element) in self.topIntents.enumerated() {
                 let sub = arena.allocate(Voiceshop__Nlu__V1__IntentScore.self)
                 element.fillC(sub, &arena)
@@ -405,7 +428,8 @@ extension NLUV1.ParseResponse {
         if !self.orderID.isEmpty { message.pointee.order_id = arena.cString(self.orderID) }
         if !self.correctedText.isEmpty { message.pointee.corrected_text = arena.cString(self.correctedText) }
         if !self.corrections.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Nlu__V1__Correction>?.self, count: self.corrections.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Nlu__V1__Correction>?.self, count: self.corrections.count)
             for (index, element) in self.corrections.enumerated() {
                 let sub = arena.allocate(Voiceshop__Nlu__V1__Correction.self)
                 element.fillC(sub, &arena)

@@ -28,7 +28,7 @@ extension NLUV1 {
 
             /// Every method of the service, in declaration order.
             public static let descriptors: [MethodDescriptor] = [
-                Parse.descriptor,
+                Parse.descriptor
             ]
         }
 
@@ -51,7 +51,9 @@ extension NLUV1 {
 
             /// Parses one utterance.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func parse(_ request: NLUV1.ParseRequest, options: CallOptions = .defaults) async throws -> NLUV1.ParseResponse {
+            public func parse(_ request: NLUV1.ParseRequest, options: CallOptions = .defaults) async throws
+                -> NLUV1.ParseResponse
+            {
                 try await channel.unary(Method.Parse.descriptor, request: request, options: options)
             }
         }
@@ -61,7 +63,8 @@ extension NLUV1 {
 extension NLUV1.NLU.ServiceProtocol {
     /// Registers every method of the service with `router`, to run on the handler pool.
     public func registerMethods(with router: inout RPCRouter) {
-        router.registerUnary(NLUV1.NLU.Method.Parse.descriptor) { (request: NLUV1.ParseRequest, context: ServerContext) in
+        router.registerUnary(NLUV1.NLU.Method.Parse.descriptor) {
+            (request: NLUV1.ParseRequest, context: ServerContext) in
             try await self.parse(request: request, context: context)
         }
     }

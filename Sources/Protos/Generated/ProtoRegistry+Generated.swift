@@ -6,38 +6,107 @@ internal import RPCCore
 extension ProtoRegistry {
     /// Every method of every service, sorted by path, with the full names of its message types.
     static let generatedMethods: [(descriptor: MethodDescriptor, input: String, output: String)] = [
-        (HealthV1.Health.Method.Check.descriptor, "grpc.health.v1.HealthCheckRequest", "grpc.health.v1.HealthCheckResponse"),
-        (HealthV1.Health.Method.Watch.descriptor, "grpc.health.v1.HealthCheckRequest", "grpc.health.v1.HealthCheckResponse"),
-        (ASRV1.ASR.Method.Recognize.descriptor, "voiceshop.asr.v1.RecognizeRequest", "voiceshop.asr.v1.RecognizeResponse"),
-        (ASRV1.ASR.Method.StreamingRecognize.descriptor, "voiceshop.asr.v1.AudioChunk", "voiceshop.asr.v1.StreamingRecognizeResponse"),
+        (
+            HealthV1.Health.Method.Check.descriptor, "grpc.health.v1.HealthCheckRequest",
+            "grpc.health.v1.HealthCheckResponse"
+        ),
+        (
+            HealthV1.Health.Method.Watch.descriptor, "grpc.health.v1.HealthCheckRequest",
+            "grpc.health.v1.HealthCheckResponse"
+        ),
+        (
+            ASRV1.ASR.Method.Recognize.descriptor, "voiceshop.asr.v1.RecognizeRequest",
+            "voiceshop.asr.v1.RecognizeResponse"
+        ),
+        (
+            ASRV1.ASR.Method.StreamingRecognize.descriptor, "voiceshop.asr.v1.AudioChunk",
+            "voiceshop.asr.v1.StreamingRecognizeResponse"
+        ),
         (NLUV1.NLU.Method.Parse.descriptor, "voiceshop.nlu.v1.ParseRequest", "voiceshop.nlu.v1.ParseResponse"),
-        (RecV1.CatalogAdmin.Method.DeleteProduct.descriptor, "voiceshop.rec.v1.DeleteProductRequest", "voiceshop.rec.v1.DeleteProductResponse"),
-        (RecV1.CatalogAdmin.Method.ImportProducts.descriptor, "voiceshop.rec.v1.ImportProductsRequest", "voiceshop.rec.v1.ImportProductsResponse"),
-        (RecV1.CatalogAdmin.Method.PatchProduct.descriptor, "voiceshop.rec.v1.PatchProductRequest", "voiceshop.rec.v1.Product"),
-        (RecV1.CatalogAdmin.Method.Reindex.descriptor, "voiceshop.rec.v1.ReindexRequest", "voiceshop.rec.v1.ReindexResponse"),
+        (
+            RecV1.CatalogAdmin.Method.DeleteProduct.descriptor, "voiceshop.rec.v1.DeleteProductRequest",
+            "voiceshop.rec.v1.DeleteProductResponse"
+        ),
+        (
+            RecV1.CatalogAdmin.Method.ImportProducts.descriptor, "voiceshop.rec.v1.ImportProductsRequest",
+            "voiceshop.rec.v1.ImportProductsResponse"
+        ),
+        (
+            RecV1.CatalogAdmin.Method.PatchProduct.descriptor, "voiceshop.rec.v1.PatchProductRequest",
+            "voiceshop.rec.v1.Product"
+        ),
+        (
+            RecV1.CatalogAdmin.Method.Reindex.descriptor, "voiceshop.rec.v1.ReindexRequest",
+            "voiceshop.rec.v1.ReindexResponse"
+        ),
         (RecV1.CatalogAdmin.Method.Stats.descriptor, "voiceshop.rec.v1.StatsRequest", "voiceshop.rec.v1.StatsResponse"),
-        (RecV1.CatalogAdmin.Method.UpsertProduct.descriptor, "voiceshop.rec.v1.UpsertProductRequest", "voiceshop.rec.v1.UpsertProductResponse"),
+        (
+            RecV1.CatalogAdmin.Method.UpsertProduct.descriptor, "voiceshop.rec.v1.UpsertProductRequest",
+            "voiceshop.rec.v1.UpsertProductResponse"
+        ),
         (RecV1.Rec.Method.AddToCart.descriptor, "voiceshop.rec.v1.AddToCartRequest", "voiceshop.rec.v1.Cart"),
         (RecV1.Rec.Method.Checkout.descriptor, "voiceshop.rec.v1.CheckoutRequest", "voiceshop.rec.v1.Order"),
-        (RecV1.Rec.Method.ForgetUser.descriptor, "voiceshop.rec.v1.ForgetUserRequest", "voiceshop.rec.v1.ForgetUserResponse"),
+        (
+            RecV1.Rec.Method.ForgetUser.descriptor, "voiceshop.rec.v1.ForgetUserRequest",
+            "voiceshop.rec.v1.ForgetUserResponse"
+        ),
         (RecV1.Rec.Method.GetCart.descriptor, "voiceshop.rec.v1.GetCartRequest", "voiceshop.rec.v1.Cart"),
         (RecV1.Rec.Method.GetOrder.descriptor, "voiceshop.rec.v1.GetOrderRequest", "voiceshop.rec.v1.Order"),
         (RecV1.Rec.Method.GetProduct.descriptor, "voiceshop.rec.v1.GetProductRequest", "voiceshop.rec.v1.Product"),
-        (RecV1.Rec.Method.ListOrders.descriptor, "voiceshop.rec.v1.ListOrdersRequest", "voiceshop.rec.v1.ListOrdersResponse"),
-        (RecV1.Rec.Method.ListReviews.descriptor, "voiceshop.rec.v1.ListReviewsRequest", "voiceshop.rec.v1.ListReviewsResponse"),
-        (RecV1.Rec.Method.Recommend.descriptor, "voiceshop.rec.v1.RecommendRequest", "voiceshop.rec.v1.RecommendResponse"),
-        (RecV1.Rec.Method.RecordEvent.descriptor, "voiceshop.rec.v1.RecordEventRequest", "voiceshop.rec.v1.RecordEventResponse"),
+        (
+            RecV1.Rec.Method.ListOrders.descriptor, "voiceshop.rec.v1.ListOrdersRequest",
+            "voiceshop.rec.v1.ListOrdersResponse"
+        ),
+        (
+            RecV1.Rec.Method.ListReviews.descriptor, "voiceshop.rec.v1.ListReviewsRequest",
+            "voiceshop.rec.v1.ListReviewsResponse"
+        ),
+        (
+            RecV1.Rec.Method.Recommend.descriptor, "voiceshop.rec.v1.RecommendRequest",
+            "voiceshop.rec.v1.RecommendResponse"
+        ),
+        (
+            RecV1.Rec.Method.RecordEvent.descriptor, "voiceshop.rec.v1.RecordEventRequest",
+            "voiceshop.rec.v1.RecordEventResponse"
+        ),
         (RecV1.Rec.Method.RemoveFromCart.descriptor, "voiceshop.rec.v1.RemoveFromCartRequest", "voiceshop.rec.v1.Cart"),
-        (RecV1.Rec.Method.RequestReturn.descriptor, "voiceshop.rec.v1.RequestReturnRequest", "voiceshop.rec.v1.RequestReturnResponse"),
+        (
+            RecV1.Rec.Method.RequestReturn.descriptor, "voiceshop.rec.v1.RequestReturnRequest",
+            "voiceshop.rec.v1.RequestReturnResponse"
+        ),
         (RecV1.Rec.Method.Search.descriptor, "voiceshop.rec.v1.SearchRequest", "voiceshop.rec.v1.SearchResponse"),
-        (RecV1.Rec.Method.SimilarItems.descriptor, "voiceshop.rec.v1.SimilarItemsRequest", "voiceshop.rec.v1.SimilarItemsResponse"),
-        (RecV1.Rec.Method.Vocabulary.descriptor, "voiceshop.rec.v1.VocabularyRequest", "voiceshop.rec.v1.VocabularyResponse"),
-        (TestingV1.TestService.Method.Bidi.descriptor, "voiceshop.testing.v1.TestRequest", "voiceshop.testing.v1.TestResponse"),
-        (TestingV1.TestService.Method.ClientStream.descriptor, "voiceshop.testing.v1.TestRequest", "voiceshop.testing.v1.TestResponse"),
-        (TestingV1.TestService.Method.Echo.descriptor, "voiceshop.testing.v1.EchoRequest", "voiceshop.testing.v1.EchoReply"),
-        (TestingV1.TestService.Method.GetStats.descriptor, "voiceshop.testing.v1.StatsRequest", "voiceshop.testing.v1.Stats"),
-        (TestingV1.TestService.Method.ServerStream.descriptor, "voiceshop.testing.v1.TestRequest", "voiceshop.testing.v1.TestResponse"),
-        (TestingV1.TestService.Method.Unary.descriptor, "voiceshop.testing.v1.TestRequest", "voiceshop.testing.v1.TestResponse"),
+        (
+            RecV1.Rec.Method.SimilarItems.descriptor, "voiceshop.rec.v1.SimilarItemsRequest",
+            "voiceshop.rec.v1.SimilarItemsResponse"
+        ),
+        (
+            RecV1.Rec.Method.Vocabulary.descriptor, "voiceshop.rec.v1.VocabularyRequest",
+            "voiceshop.rec.v1.VocabularyResponse"
+        ),
+        (
+            TestingV1.TestService.Method.Bidi.descriptor, "voiceshop.testing.v1.TestRequest",
+            "voiceshop.testing.v1.TestResponse"
+        ),
+        (
+            TestingV1.TestService.Method.ClientStream.descriptor, "voiceshop.testing.v1.TestRequest",
+            "voiceshop.testing.v1.TestResponse"
+        ),
+        (
+            TestingV1.TestService.Method.Echo.descriptor, "voiceshop.testing.v1.EchoRequest",
+            "voiceshop.testing.v1.EchoReply"
+        ),
+        (
+            TestingV1.TestService.Method.GetStats.descriptor, "voiceshop.testing.v1.StatsRequest",
+            "voiceshop.testing.v1.Stats"
+        ),
+        (
+            TestingV1.TestService.Method.ServerStream.descriptor, "voiceshop.testing.v1.TestRequest",
+            "voiceshop.testing.v1.TestResponse"
+        ),
+        (
+            TestingV1.TestService.Method.Unary.descriptor, "voiceshop.testing.v1.TestRequest",
+            "voiceshop.testing.v1.TestResponse"
+        ),
     ]
 
     /// The Swift type of every message, by full name.

@@ -71,10 +71,13 @@ extension RecV1.Product {
             id: try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.Product.id"),
             sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.Product.sku"),
             title: try ProtoCRead.string(message.pointee.title, field: "voiceshop.rec.v1.Product.title"),
-            description: try ProtoCRead.string(message.pointee.description, field: "voiceshop.rec.v1.Product.description"),
+            description: try ProtoCRead.string(
+                message.pointee.description, field: "voiceshop.rec.v1.Product.description"),
             brand: try ProtoCRead.string(message.pointee.brand, field: "voiceshop.rec.v1.Product.brand"),
             category: try ProtoCRead.string(message.pointee.category, field: "voiceshop.rec.v1.Product.category"),
-            attributes: try ProtoCRead.messages(message.pointee.attributes, message.pointee.n_attributes) { try RecV1.Attribute(cMessage: $0) },
+            attributes: try ProtoCRead.messages(message.pointee.attributes, message.pointee.n_attributes) {
+                try RecV1.Attribute(cMessage: $0)
+            },
             price: message.pointee.price,
             currency: try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.Product.currency"),
             stock: message.pointee.stock,
@@ -96,7 +99,8 @@ extension RecV1.Product {
         if !self.brand.isEmpty { message.pointee.brand = arena.cString(self.brand) }
         if !self.category.isEmpty { message.pointee.category = arena.cString(self.category) }
         if !self.attributes.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__Attribute>?.self, count: self.attributes.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__Attribute>?.self, count: self.attributes.count)
             for (index, element) in self.attributes.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__Attribute.self)
                 element.fillC(sub, &arena)
@@ -363,9 +367,15 @@ extension RecV1.Facets {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Facets>) throws {
         self.init(
-            brands: try ProtoCRead.messages(message.pointee.brands, message.pointee.n_brands) { try RecV1.FacetValue(cMessage: $0) },
-            categories: try ProtoCRead.messages(message.pointee.categories, message.pointee.n_categories) { try RecV1.FacetValue(cMessage: $0) },
-            prices: try ProtoCRead.messages(message.pointee.prices, message.pointee.n_prices) { try RecV1.PriceBucket(cMessage: $0) }
+            brands: try ProtoCRead.messages(message.pointee.brands, message.pointee.n_brands) {
+                try RecV1.FacetValue(cMessage: $0)
+            },
+            categories: try ProtoCRead.messages(message.pointee.categories, message.pointee.n_categories) {
+                try RecV1.FacetValue(cMessage: $0)
+            },
+            prices: try ProtoCRead.messages(message.pointee.prices, message.pointee.n_prices) {
+                try RecV1.PriceBucket(cMessage: $0)
+            }
         )
     }
 
@@ -373,7 +383,8 @@ extension RecV1.Facets {
     func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__Facets>, _ arena: inout ProtoArena) {
         voiceshop__rec__v1__facets__init(message)
         if !self.brands.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__FacetValue>?.self, count: self.brands.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__FacetValue>?.self, count: self.brands.count)
             for (index, element) in self.brands.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__FacetValue.self)
                 element.fillC(sub, &arena)
@@ -383,7 +394,8 @@ extension RecV1.Facets {
             message.pointee.brands = array
         }
         if !self.categories.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__FacetValue>?.self, count: self.categories.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__FacetValue>?.self, count: self.categories.count)
             for (index, element) in self.categories.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__FacetValue.self)
                 element.fillC(sub, &arena)
@@ -393,7 +405,8 @@ extension RecV1.Facets {
             message.pointee.categories = array
         }
         if !self.prices.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__PriceBucket>?.self, count: self.prices.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__PriceBucket>?.self, count: self.prices.count)
             for (index, element) in self.prices.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__PriceBucket.self)
                 element.fillC(sub, &arena)
@@ -433,7 +446,8 @@ extension RecV1.SearchRequest {
             filters: try message.pointee.filters.map { try RecV1.SearchFilters(cMessage: $0) },
             sort: RecV1.Sort(rawValue: Int32(truncatingIfNeeded: message.pointee.sort.rawValue)),
             userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.SearchRequest.user_id"),
-            sessionID: try ProtoCRead.string(message.pointee.session_id, field: "voiceshop.rec.v1.SearchRequest.session_id"),
+            sessionID: try ProtoCRead.string(
+                message.pointee.session_id, field: "voiceshop.rec.v1.SearchRequest.session_id"),
             pageSize: message.pointee.page_size,
             page: message.pointee.page
         )
@@ -480,11 +494,16 @@ extension RecV1.SearchResponse {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__SearchResponse>) throws {
         self.init(
-            results: try ProtoCRead.messages(message.pointee.results, message.pointee.n_results) { try RecV1.RankedProduct(cMessage: $0) },
+            results: try ProtoCRead.messages(message.pointee.results, message.pointee.n_results) {
+                try RecV1.RankedProduct(cMessage: $0)
+            },
             totalMatches: message.pointee.total_matches,
             facets: try message.pointee.facets.map { try RecV1.Facets(cMessage: $0) },
-            relaxedFilters: try ProtoCRead.strings(message.pointee.relaxed_filters, message.pointee.n_relaxed_filters, field: "voiceshop.rec.v1.SearchResponse.relaxed_filters"),
-            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.rec.v1.SearchResponse.model_version")
+            relaxedFilters: try ProtoCRead.strings(
+                message.pointee.relaxed_filters, message.pointee.n_relaxed_filters,
+                field: "voiceshop.rec.v1.SearchResponse.relaxed_filters"),
+            modelVersion: try ProtoCRead.string(
+                message.pointee.model_version, field: "voiceshop.rec.v1.SearchResponse.model_version")
         )
     }
 
@@ -492,7 +511,8 @@ extension RecV1.SearchResponse {
     func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__SearchResponse>, _ arena: inout ProtoArena) {
         voiceshop__rec__v1__search_response__init(message)
         if !self.results.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__RankedProduct>?.self, count: self.results.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__RankedProduct>?.self, count: self.results.count)
             for (index, element) in self.results.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__RankedProduct.self)
                 element.fillC(sub, &arena)
@@ -543,7 +563,9 @@ extension RecV1.RecommendRequest {
             limit: message.pointee.limit,
             query: try ProtoCRead.string(message.pointee.query, field: "voiceshop.rec.v1.RecommendRequest.query"),
             filters: try message.pointee.filters.map { try RecV1.SearchFilters(cMessage: $0) },
-            excludeProductIDs: try ProtoCRead.strings(message.pointee.exclude_product_ids, message.pointee.n_exclude_product_ids, field: "voiceshop.rec.v1.RecommendRequest.exclude_product_ids")
+            excludeProductIDs: try ProtoCRead.strings(
+                message.pointee.exclude_product_ids, message.pointee.n_exclude_product_ids,
+                field: "voiceshop.rec.v1.RecommendRequest.exclude_product_ids")
         )
     }
 
@@ -589,9 +611,12 @@ extension RecV1.RecommendResponse {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecommendResponse>) throws {
         self.init(
-            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.RankedProduct(cMessage: $0) },
+            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) {
+                try RecV1.RankedProduct(cMessage: $0)
+            },
             personalized: message.pointee.personalized != 0,
-            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.rec.v1.RecommendResponse.model_version")
+            modelVersion: try ProtoCRead.string(
+                message.pointee.model_version, field: "voiceshop.rec.v1.RecommendResponse.model_version")
         )
     }
 
@@ -599,7 +624,8 @@ extension RecV1.RecommendResponse {
     func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__RecommendResponse>, _ arena: inout ProtoArena) {
         voiceshop__rec__v1__recommend_response__init(message)
         if !self.items.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__RankedProduct>?.self, count: self.items.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__RankedProduct>?.self, count: self.items.count)
             for (index, element) in self.items.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__RankedProduct.self)
                 element.fillC(sub, &arena)
@@ -637,10 +663,12 @@ extension RecV1.SimilarItemsRequest {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__SimilarItemsRequest>) throws {
         self.init(
-            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.SimilarItemsRequest.product_id"),
+            productID: try ProtoCRead.string(
+                message.pointee.product_id, field: "voiceshop.rec.v1.SimilarItemsRequest.product_id"),
             limit: message.pointee.limit,
             similarity: RecV1.Similarity(rawValue: Int32(truncatingIfNeeded: message.pointee.similarity.rawValue)),
-            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.SimilarItemsRequest.user_id")
+            userID: try ProtoCRead.string(
+                message.pointee.user_id, field: "voiceshop.rec.v1.SimilarItemsRequest.user_id")
         )
     }
 
@@ -649,7 +677,8 @@ extension RecV1.SimilarItemsRequest {
         voiceshop__rec__v1__similar_items_request__init(message)
         if !self.productID.isEmpty { message.pointee.product_id = arena.cString(self.productID) }
         message.pointee.limit = self.limit
-        message.pointee.similarity = Voiceshop__Rec__V1__Similarity(rawValue: .init(truncatingIfNeeded: self.similarity.rawValue))
+        message.pointee.similarity = Voiceshop__Rec__V1__Similarity(
+            rawValue: .init(truncatingIfNeeded: self.similarity.rawValue))
         if !self.userID.isEmpty { message.pointee.user_id = arena.cString(self.userID) }
     }
 }
@@ -669,7 +698,8 @@ extension RecV1.SimilarItemsResponse {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__SimilarItemsResponse.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__similar_items_response__get_packed_size(message)) {
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__similar_items_response__get_packed_size(message))
+            {
                 voiceshop__rec__v1__similar_items_response__pack(message, $0)
             }
         }
@@ -678,7 +708,9 @@ extension RecV1.SimilarItemsResponse {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__SimilarItemsResponse>) throws {
         self.init(
-            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.RankedProduct(cMessage: $0) }
+            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) {
+                try RecV1.RankedProduct(cMessage: $0)
+            }
         )
     }
 
@@ -686,7 +718,8 @@ extension RecV1.SimilarItemsResponse {
     func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__SimilarItemsResponse>, _ arena: inout ProtoArena) {
         voiceshop__rec__v1__similar_items_response__init(message)
         if !self.items.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__RankedProduct>?.self, count: self.items.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__RankedProduct>?.self, count: self.items.count)
             for (index, element) in self.items.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__RankedProduct.self)
                 element.fillC(sub, &arena)
@@ -722,7 +755,8 @@ extension RecV1.GetProductRequest {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__GetProductRequest>) throws {
         self.init(
-            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.GetProductRequest.product_id"),
+            productID: try ProtoCRead.string(
+                message.pointee.product_id, field: "voiceshop.rec.v1.GetProductRequest.product_id"),
             sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.GetProductRequest.sku")
         )
     }
@@ -862,7 +896,8 @@ extension RecV1.ListReviewsRequest {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ListReviewsRequest>) throws {
         self.init(
-            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.ListReviewsRequest.product_id"),
+            productID: try ProtoCRead.string(
+                message.pointee.product_id, field: "voiceshop.rec.v1.ListReviewsRequest.product_id"),
             pageSize: message.pointee.page_size,
             page: message.pointee.page,
             order: RecV1.ReviewOrder(rawValue: Int32(truncatingIfNeeded: message.pointee.order.rawValue))
@@ -875,7 +910,8 @@ extension RecV1.ListReviewsRequest {
         if !self.productID.isEmpty { message.pointee.product_id = arena.cString(self.productID) }
         message.pointee.page_size = self.pageSize
         message.pointee.page = self.page
-        message.pointee.order = Voiceshop__Rec__V1__ReviewOrder(rawValue: .init(truncatingIfNeeded: self.order.rawValue))
+        message.pointee.order = Voiceshop__Rec__V1__ReviewOrder(
+            rawValue: .init(truncatingIfNeeded: self.order.rawValue))
     }
 }
 
@@ -903,7 +939,9 @@ extension RecV1.ListReviewsResponse {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ListReviewsResponse>) throws {
         self.init(
-            reviews: try ProtoCRead.messages(message.pointee.reviews, message.pointee.n_reviews) { try RecV1.Review(cMessage: $0) },
+            reviews: try ProtoCRead.messages(message.pointee.reviews, message.pointee.n_reviews) {
+                try RecV1.Review(cMessage: $0)
+            },
             summary: try message.pointee.summary.map { try RecV1.ReviewSummary(cMessage: $0) }
         )
     }
@@ -912,7 +950,8 @@ extension RecV1.ListReviewsResponse {
     func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__ListReviewsResponse>, _ arena: inout ProtoArena) {
         voiceshop__rec__v1__list_reviews_response__init(message)
         if !self.reviews.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__Review>?.self, count: self.reviews.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__Review>?.self, count: self.reviews.count)
             for (index, element) in self.reviews.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__Review.self)
                 element.fillC(sub, &arena)
@@ -953,12 +992,17 @@ extension RecV1.RecordEventRequest {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecordEventRequest>) throws {
         self.init(
-            idempotencyKey: try ProtoCRead.string(message.pointee.idempotency_key, field: "voiceshop.rec.v1.RecordEventRequest.idempotency_key"),
-            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RecordEventRequest.user_id"),
+            idempotencyKey: try ProtoCRead.string(
+                message.pointee.idempotency_key, field: "voiceshop.rec.v1.RecordEventRequest.idempotency_key"),
+            userID: try ProtoCRead.string(
+                message.pointee.user_id, field: "voiceshop.rec.v1.RecordEventRequest.user_id"),
             type: RecV1.EventType(rawValue: Int32(truncatingIfNeeded: message.pointee.type.rawValue)),
-            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.RecordEventRequest.product_id"),
-            requestID: try ProtoCRead.string(message.pointee.request_id, field: "voiceshop.rec.v1.RecordEventRequest.request_id"),
-            sessionID: try ProtoCRead.string(message.pointee.session_id, field: "voiceshop.rec.v1.RecordEventRequest.session_id"),
+            productID: try ProtoCRead.string(
+                message.pointee.product_id, field: "voiceshop.rec.v1.RecordEventRequest.product_id"),
+            requestID: try ProtoCRead.string(
+                message.pointee.request_id, field: "voiceshop.rec.v1.RecordEventRequest.request_id"),
+            sessionID: try ProtoCRead.string(
+                message.pointee.session_id, field: "voiceshop.rec.v1.RecordEventRequest.session_id"),
             quantity: message.pointee.quantity,
             position: message.pointee.position,
             query: try ProtoCRead.string(message.pointee.query, field: "voiceshop.rec.v1.RecordEventRequest.query"),
@@ -1006,7 +1050,8 @@ extension RecV1.RecordEventResponse {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecordEventResponse>) throws {
         self.init(
-            eventID: try ProtoCRead.string(message.pointee.event_id, field: "voiceshop.rec.v1.RecordEventResponse.event_id"),
+            eventID: try ProtoCRead.string(
+                message.pointee.event_id, field: "voiceshop.rec.v1.RecordEventResponse.event_id"),
             duplicate: message.pointee.duplicate != 0
         )
     }
@@ -1087,7 +1132,9 @@ extension RecV1.Cart {
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Cart>) throws {
         self.init(
             userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.Cart.user_id"),
-            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.CartItem(cMessage: $0) },
+            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) {
+                try RecV1.CartItem(cMessage: $0)
+            },
             itemCount: message.pointee.item_count,
             subtotal: message.pointee.subtotal,
             currency: try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.Cart.currency")
@@ -1099,7 +1146,8 @@ extension RecV1.Cart {
         voiceshop__rec__v1__cart__init(message)
         if !self.userID.isEmpty { message.pointee.user_id = arena.cString(self.userID) }
         if !self.items.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__CartItem>?.self, count: self.items.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__CartItem>?.self, count: self.items.count)
             for (index, element) in self.items.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__CartItem.self)
                 element.fillC(sub, &arena)
@@ -1174,9 +1222,11 @@ extension RecV1.AddToCartRequest {
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__AddToCartRequest>) throws {
         self.init(
             userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.AddToCartRequest.user_id"),
-            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.AddToCartRequest.product_id"),
+            productID: try ProtoCRead.string(
+                message.pointee.product_id, field: "voiceshop.rec.v1.AddToCartRequest.product_id"),
             quantity: message.pointee.quantity,
-            requestID: try ProtoCRead.string(message.pointee.request_id, field: "voiceshop.rec.v1.AddToCartRequest.request_id")
+            requestID: try ProtoCRead.string(
+                message.pointee.request_id, field: "voiceshop.rec.v1.AddToCartRequest.request_id")
         )
     }
 
@@ -1205,7 +1255,9 @@ extension RecV1.RemoveFromCartRequest {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__RemoveFromCartRequest.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__remove_from_cart_request__get_packed_size(message)) {
+            ProtoCCodec.append(
+                to: &buffer, size: voiceshop__rec__v1__remove_from_cart_request__get_packed_size(message)
+            ) {
                 voiceshop__rec__v1__remove_from_cart_request__pack(message, $0)
             }
         }
@@ -1214,8 +1266,10 @@ extension RecV1.RemoveFromCartRequest {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RemoveFromCartRequest>) throws {
         self.init(
-            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RemoveFromCartRequest.user_id"),
-            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.RemoveFromCartRequest.product_id"),
+            userID: try ProtoCRead.string(
+                message.pointee.user_id, field: "voiceshop.rec.v1.RemoveFromCartRequest.user_id"),
+            productID: try ProtoCRead.string(
+                message.pointee.product_id, field: "voiceshop.rec.v1.RemoveFromCartRequest.product_id"),
             quantity: message.pointee.quantity
         )
     }
@@ -1254,8 +1308,10 @@ extension RecV1.CheckoutRequest {
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__CheckoutRequest>) throws {
         self.init(
             userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.CheckoutRequest.user_id"),
-            idempotencyKey: try ProtoCRead.string(message.pointee.idempotency_key, field: "voiceshop.rec.v1.CheckoutRequest.idempotency_key"),
-            shippingAddress: try ProtoCRead.string(message.pointee.shipping_address, field: "voiceshop.rec.v1.CheckoutRequest.shipping_address")
+            idempotencyKey: try ProtoCRead.string(
+                message.pointee.idempotency_key, field: "voiceshop.rec.v1.CheckoutRequest.idempotency_key"),
+            shippingAddress: try ProtoCRead.string(
+                message.pointee.shipping_address, field: "voiceshop.rec.v1.CheckoutRequest.shipping_address")
         )
     }
 
@@ -1292,7 +1348,8 @@ extension RecV1.OrderItem {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__OrderItem>) throws {
         self.init(
-            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.OrderItem.product_id"),
+            productID: try ProtoCRead.string(
+                message.pointee.product_id, field: "voiceshop.rec.v1.OrderItem.product_id"),
             sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.OrderItem.sku"),
             title: try ProtoCRead.string(message.pointee.title, field: "voiceshop.rec.v1.OrderItem.title"),
             quantity: message.pointee.quantity,
@@ -1338,7 +1395,8 @@ extension RecV1.Shipment {
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__Shipment>) throws {
         self.init(
             carrier: try ProtoCRead.string(message.pointee.carrier, field: "voiceshop.rec.v1.Shipment.carrier"),
-            trackingNumber: try ProtoCRead.string(message.pointee.tracking_number, field: "voiceshop.rec.v1.Shipment.tracking_number"),
+            trackingNumber: try ProtoCRead.string(
+                message.pointee.tracking_number, field: "voiceshop.rec.v1.Shipment.tracking_number"),
             status: try ProtoCRead.string(message.pointee.status, field: "voiceshop.rec.v1.Shipment.status"),
             location: try ProtoCRead.string(message.pointee.location, field: "voiceshop.rec.v1.Shipment.location"),
             estimatedDeliveryMs: message.pointee.estimated_delivery_ms,
@@ -1383,7 +1441,9 @@ extension RecV1.ReturnInfo {
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ReturnInfo>) throws {
         self.init(
             id: try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.ReturnInfo.id"),
-            productIDs: try ProtoCRead.strings(message.pointee.product_ids, message.pointee.n_product_ids, field: "voiceshop.rec.v1.ReturnInfo.product_ids"),
+            productIDs: try ProtoCRead.strings(
+                message.pointee.product_ids, message.pointee.n_product_ids,
+                field: "voiceshop.rec.v1.ReturnInfo.product_ids"),
             reason: try ProtoCRead.string(message.pointee.reason, field: "voiceshop.rec.v1.ReturnInfo.reason"),
             status: RecV1.ReturnStatus(rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue)),
             createdAtMs: message.pointee.created_at_ms
@@ -1399,7 +1459,8 @@ extension RecV1.ReturnInfo {
             message.pointee.product_ids = arena.cStrings(self.productIDs)
         }
         if !self.reason.isEmpty { message.pointee.reason = arena.cString(self.reason) }
-        message.pointee.status = Voiceshop__Rec__V1__ReturnStatus(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
+        message.pointee.status = Voiceshop__Rec__V1__ReturnStatus(
+            rawValue: .init(truncatingIfNeeded: self.status.rawValue))
         message.pointee.created_at_ms = self.createdAtMs
     }
 }
@@ -1431,12 +1492,16 @@ extension RecV1.Order {
             id: try ProtoCRead.string(message.pointee.id, field: "voiceshop.rec.v1.Order.id"),
             userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.Order.user_id"),
             status: RecV1.OrderStatus(rawValue: Int32(truncatingIfNeeded: message.pointee.status.rawValue)),
-            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) { try RecV1.OrderItem(cMessage: $0) },
+            items: try ProtoCRead.messages(message.pointee.items, message.pointee.n_items) {
+                try RecV1.OrderItem(cMessage: $0)
+            },
             total: message.pointee.total,
             currency: try ProtoCRead.string(message.pointee.currency, field: "voiceshop.rec.v1.Order.currency"),
             createdAtMs: message.pointee.created_at_ms,
             shipment: try message.pointee.shipment.map { try RecV1.Shipment(cMessage: $0) },
-            returns: try ProtoCRead.messages(message.pointee.returns, message.pointee.n_returns) { try RecV1.ReturnInfo(cMessage: $0) }
+            returns: try ProtoCRead.messages(message.pointee.returns, message.pointee.n_returns) {
+                try RecV1.ReturnInfo(cMessage: $0)
+            }
         )
     }
 
@@ -1445,9 +1510,11 @@ extension RecV1.Order {
         voiceshop__rec__v1__order__init(message)
         if !self.id.isEmpty { message.pointee.id = arena.cString(self.id) }
         if !self.userID.isEmpty { message.pointee.user_id = arena.cString(self.userID) }
-        message.pointee.status = Voiceshop__Rec__V1__OrderStatus(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
+        message.pointee.status = Voiceshop__Rec__V1__OrderStatus(
+            rawValue: .init(truncatingIfNeeded: self.status.rawValue))
         if !self.items.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__OrderItem>?.self, count: self.items.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__OrderItem>?.self, count: self.items.count)
             for (index, element) in self.items.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__OrderItem.self)
                 element.fillC(sub, &arena)
@@ -1465,7 +1532,8 @@ extension RecV1.Order {
             message.pointee.shipment = sub
         }
         if !self.returns.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__ReturnInfo>?.self, count: self.returns.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__ReturnInfo>?.self, count: self.returns.count)
             for (index, element) in self.returns.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__ReturnInfo.self)
                 element.fillC(sub, &arena)
@@ -1501,7 +1569,8 @@ extension RecV1.GetOrderRequest {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__GetOrderRequest>) throws {
         self.init(
-            orderID: try ProtoCRead.string(message.pointee.order_id, field: "voiceshop.rec.v1.GetOrderRequest.order_id"),
+            orderID: try ProtoCRead.string(
+                message.pointee.order_id, field: "voiceshop.rec.v1.GetOrderRequest.order_id"),
             userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.GetOrderRequest.user_id")
         )
     }
@@ -1577,7 +1646,9 @@ extension RecV1.ListOrdersResponse {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ListOrdersResponse>) throws {
         self.init(
-            orders: try ProtoCRead.messages(message.pointee.orders, message.pointee.n_orders) { try RecV1.Order(cMessage: $0) },
+            orders: try ProtoCRead.messages(message.pointee.orders, message.pointee.n_orders) {
+                try RecV1.Order(cMessage: $0)
+            },
             total: message.pointee.total
         )
     }
@@ -1614,7 +1685,8 @@ extension RecV1.RequestReturnRequest {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__RequestReturnRequest.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__request_return_request__get_packed_size(message)) {
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__request_return_request__get_packed_size(message))
+            {
                 voiceshop__rec__v1__request_return_request__pack(message, $0)
             }
         }
@@ -1623,11 +1695,17 @@ extension RecV1.RequestReturnRequest {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RequestReturnRequest>) throws {
         self.init(
-            orderID: try ProtoCRead.string(message.pointee.order_id, field: "voiceshop.rec.v1.RequestReturnRequest.order_id"),
-            userID: try ProtoCRead.string(message.pointee.user_id, field: "voiceshop.rec.v1.RequestReturnRequest.user_id"),
-            productIDs: try ProtoCRead.strings(message.pointee.product_ids, message.pointee.n_product_ids, field: "voiceshop.rec.v1.RequestReturnRequest.product_ids"),
-            reason: try ProtoCRead.string(message.pointee.reason, field: "voiceshop.rec.v1.RequestReturnRequest.reason"),
-            idempotencyKey: try ProtoCRead.string(message.pointee.idempotency_key, field: "voiceshop.rec.v1.RequestReturnRequest.idempotency_key")
+            orderID: try ProtoCRead.string(
+                message.pointee.order_id, field: "voiceshop.rec.v1.RequestReturnRequest.order_id"),
+            userID: try ProtoCRead.string(
+                message.pointee.user_id, field: "voiceshop.rec.v1.RequestReturnRequest.user_id"),
+            productIDs: try ProtoCRead.strings(
+                message.pointee.product_ids, message.pointee.n_product_ids,
+                field: "voiceshop.rec.v1.RequestReturnRequest.product_ids"),
+            reason: try ProtoCRead.string(
+                message.pointee.reason, field: "voiceshop.rec.v1.RequestReturnRequest.reason"),
+            idempotencyKey: try ProtoCRead.string(
+                message.pointee.idempotency_key, field: "voiceshop.rec.v1.RequestReturnRequest.idempotency_key")
         )
     }
 
@@ -1660,7 +1738,8 @@ extension RecV1.RequestReturnResponse {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__RequestReturnResponse.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__request_return_response__get_packed_size(message)) {
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__request_return_response__get_packed_size(message))
+            {
                 voiceshop__rec__v1__request_return_response__pack(message, $0)
             }
         }
@@ -1754,7 +1833,8 @@ extension RecV1.ForgetUserResponse {
             existed: message.pointee.existed != 0,
             eventsDeleted: message.pointee.events_deleted,
             cartItemsDeleted: message.pointee.cart_items_deleted,
-            auditID: try ProtoCRead.string(message.pointee.audit_id, field: "voiceshop.rec.v1.ForgetUserResponse.audit_id")
+            auditID: try ProtoCRead.string(
+                message.pointee.audit_id, field: "voiceshop.rec.v1.ForgetUserResponse.audit_id")
         )
     }
 
@@ -1868,13 +1948,24 @@ extension RecV1.VocabularyResponse {
         self.init(
             version: message.pointee.version,
             unchanged: message.pointee.unchanged != 0,
-            brands: try ProtoCRead.strings(message.pointee.brands, message.pointee.n_brands, field: "voiceshop.rec.v1.VocabularyResponse.brands"),
-            categories: try ProtoCRead.strings(message.pointee.categories, message.pointee.n_categories, field: "voiceshop.rec.v1.VocabularyResponse.categories"),
-            colors: try ProtoCRead.strings(message.pointee.colors, message.pointee.n_colors, field: "voiceshop.rec.v1.VocabularyResponse.colors"),
-            materials: try ProtoCRead.strings(message.pointee.materials, message.pointee.n_materials, field: "voiceshop.rec.v1.VocabularyResponse.materials"),
-            sizes: try ProtoCRead.strings(message.pointee.sizes, message.pointee.n_sizes, field: "voiceshop.rec.v1.VocabularyResponse.sizes"),
-            titleTerms: try ProtoCRead.messages(message.pointee.title_terms, message.pointee.n_title_terms) { try RecV1.TermCount(cMessage: $0) },
-            titlePhrases: try ProtoCRead.messages(message.pointee.title_phrases, message.pointee.n_title_phrases) { try RecV1.TermCount(cMessage: $0) }
+            brands: try ProtoCRead.strings(
+                message.pointee.brands, message.pointee.n_brands, field: "voiceshop.rec.v1.VocabularyResponse.brands"),
+            categories: try ProtoCRead.strings(
+                message.pointee.categories, message.pointee.n_categories,
+                field: "voiceshop.rec.v1.VocabularyResponse.categories"),
+            colors: try ProtoCRead.strings(
+                message.pointee.colors, message.pointee.n_colors, field: "voiceshop.rec.v1.VocabularyResponse.colors"),
+            materials: try ProtoCRead.strings(
+                message.pointee.materials, message.pointee.n_materials,
+                field: "voiceshop.rec.v1.VocabularyResponse.materials"),
+            sizes: try ProtoCRead.strings(
+                message.pointee.sizes, message.pointee.n_sizes, field: "voiceshop.rec.v1.VocabularyResponse.sizes"),
+            titleTerms: try ProtoCRead.messages(message.pointee.title_terms, message.pointee.n_title_terms) {
+                try RecV1.TermCount(cMessage: $0)
+            },
+            titlePhrases: try ProtoCRead.messages(message.pointee.title_phrases, message.pointee.n_title_phrases) {
+                try RecV1.TermCount(cMessage: $0)
+            }
         )
     }
 
@@ -1904,7 +1995,8 @@ extension RecV1.VocabularyResponse {
             message.pointee.sizes = arena.cStrings(self.sizes)
         }
         if !self.titleTerms.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__TermCount>?.self, count: self.titleTerms.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__TermCount>?.self, count: self.titleTerms.count)
             for (index, element) in self.titleTerms.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__TermCount.self)
                 element.fillC(sub, &arena)
@@ -1914,7 +2006,8 @@ extension RecV1.VocabularyResponse {
             message.pointee.title_terms = array
         }
         if !self.titlePhrases.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__TermCount>?.self, count: self.titlePhrases.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__TermCount>?.self, count: self.titlePhrases.count)
             for (index, element) in self.titlePhrases.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__TermCount.self)
                 element.fillC(sub, &arena)
@@ -1941,7 +2034,8 @@ extension RecV1.UpsertProductRequest {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__UpsertProductRequest.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__upsert_product_request__get_packed_size(message)) {
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__upsert_product_request__get_packed_size(message))
+            {
                 voiceshop__rec__v1__upsert_product_request__pack(message, $0)
             }
         }
@@ -1980,7 +2074,8 @@ extension RecV1.UpsertProductResponse {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__UpsertProductResponse.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__upsert_product_response__get_packed_size(message)) {
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__upsert_product_response__get_packed_size(message))
+            {
                 voiceshop__rec__v1__upsert_product_response__pack(message, $0)
             }
         }
@@ -2104,7 +2199,8 @@ extension RecV1.PatchProductRequest {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__PatchProductRequest>) throws {
         self.init(
-            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.PatchProductRequest.product_id"),
+            productID: try ProtoCRead.string(
+                message.pointee.product_id, field: "voiceshop.rec.v1.PatchProductRequest.product_id"),
             sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.PatchProductRequest.sku"),
             price: try message.pointee.price.map { try RecV1.PriceValue(cMessage: $0) },
             stock: try message.pointee.stock.map { try RecV1.StockValue(cMessage: $0) }
@@ -2144,7 +2240,8 @@ extension RecV1.DeleteProductRequest {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__DeleteProductRequest.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__delete_product_request__get_packed_size(message)) {
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__delete_product_request__get_packed_size(message))
+            {
                 voiceshop__rec__v1__delete_product_request__pack(message, $0)
             }
         }
@@ -2153,7 +2250,8 @@ extension RecV1.DeleteProductRequest {
     /// Copies an unpacked C message into Swift values.
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__DeleteProductRequest>) throws {
         self.init(
-            productID: try ProtoCRead.string(message.pointee.product_id, field: "voiceshop.rec.v1.DeleteProductRequest.product_id"),
+            productID: try ProtoCRead.string(
+                message.pointee.product_id, field: "voiceshop.rec.v1.DeleteProductRequest.product_id"),
             sku: try ProtoCRead.string(message.pointee.sku, field: "voiceshop.rec.v1.DeleteProductRequest.sku")
         )
     }
@@ -2181,7 +2279,8 @@ extension RecV1.DeleteProductResponse {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__DeleteProductResponse.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__delete_product_response__get_packed_size(message)) {
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__delete_product_response__get_packed_size(message))
+            {
                 voiceshop__rec__v1__delete_product_response__pack(message, $0)
             }
         }
@@ -2228,7 +2327,9 @@ extension RecV1.ImportOptions {
     init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__ImportOptions>) throws {
         self.init(
             format: RecV1.ImportFormat(rawValue: Int32(truncatingIfNeeded: message.pointee.format.rawValue)),
-            csvHeader: try ProtoCRead.strings(message.pointee.csv_header, message.pointee.n_csv_header, field: "voiceshop.rec.v1.ImportOptions.csv_header"),
+            csvHeader: try ProtoCRead.strings(
+                message.pointee.csv_header, message.pointee.n_csv_header,
+                field: "voiceshop.rec.v1.ImportOptions.csv_header"),
             dryRun: message.pointee.dry_run != 0,
             source: try ProtoCRead.string(message.pointee.source, field: "voiceshop.rec.v1.ImportOptions.source"),
             expectedRows: message.pointee.expected_rows
@@ -2238,7 +2339,8 @@ extension RecV1.ImportOptions {
     /// Initializes `message` and points its fields at copies of this message's values in `arena`.
     func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__ImportOptions>, _ arena: inout ProtoArena) {
         voiceshop__rec__v1__import_options__init(message)
-        message.pointee.format = Voiceshop__Rec__V1__ImportFormat(rawValue: .init(truncatingIfNeeded: self.format.rawValue))
+        message.pointee.format = Voiceshop__Rec__V1__ImportFormat(
+            rawValue: .init(truncatingIfNeeded: self.format.rawValue))
         if !self.csvHeader.isEmpty {
             message.pointee.n_csv_header = self.csvHeader.count
             message.pointee.csv_header = arena.cStrings(self.csvHeader)
@@ -2264,7 +2366,8 @@ extension RecV1.ImportProductsRequest {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__ImportProductsRequest.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__import_products_request__get_packed_size(message)) {
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__import_products_request__get_packed_size(message))
+            {
                 voiceshop__rec__v1__import_products_request__pack(message, $0)
             }
         }
@@ -2275,7 +2378,8 @@ extension RecV1.ImportProductsRequest {
         let oneofRow: RecV1.ImportProductsRequest.Row?
         switch message.pointee.row_case.rawValue {
         case 3:
-            oneofRow = .text(try ProtoCRead.string(message.pointee.text, field: "voiceshop.rec.v1.ImportProductsRequest.text"))
+            oneofRow = .text(
+                try ProtoCRead.string(message.pointee.text, field: "voiceshop.rec.v1.ImportProductsRequest.text"))
         case 4:
             if let sub = message.pointee.product {
                 oneofRow = .product(try RecV1.Product(cMessage: sub))
@@ -2372,7 +2476,9 @@ extension RecV1.ImportProductsResponse {
         ProtoArena.with { arena in
             let message = arena.allocate(Voiceshop__Rec__V1__ImportProductsResponse.self)
             fillC(message, &arena)
-            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__import_products_response__get_packed_size(message)) {
+            ProtoCCodec.append(
+                to: &buffer, size: voiceshop__rec__v1__import_products_response__get_packed_size(message)
+            ) {
                 voiceshop__rec__v1__import_products_response__pack(message, $0)
             }
         }
@@ -2386,7 +2492,9 @@ extension RecV1.ImportProductsResponse {
             rowsUpdated: message.pointee.rows_updated,
             rowsUnchanged: message.pointee.rows_unchanged,
             rowsFailed: message.pointee.rows_failed,
-            errors: try ProtoCRead.messages(message.pointee.errors, message.pointee.n_errors) { try RecV1.RowError(cMessage: $0) },
+            errors: try ProtoCRead.messages(message.pointee.errors, message.pointee.n_errors) {
+                try RecV1.RowError(cMessage: $0)
+            },
             errorsTruncated: message.pointee.errors_truncated != 0,
             vocabularyVersion: message.pointee.vocabulary_version,
             elapsedSeconds: message.pointee.elapsed_seconds
@@ -2402,7 +2510,8 @@ extension RecV1.ImportProductsResponse {
         message.pointee.rows_unchanged = self.rowsUnchanged
         message.pointee.rows_failed = self.rowsFailed
         if !self.errors.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Rec__V1__RowError>?.self, count: self.errors.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__RowError>?.self, count: self.errors.count)
             for (index, element) in self.errors.enumerated() {
                 let sub = arena.allocate(Voiceshop__Rec__V1__RowError.self)
                 element.fillC(sub, &arena)
@@ -2558,7 +2667,8 @@ extension RecV1.StatsResponse {
             events: message.pointee.events,
             orders: message.pointee.orders,
             vocabularyVersion: message.pointee.vocabulary_version,
-            modelVersion: try ProtoCRead.string(message.pointee.model_version, field: "voiceshop.rec.v1.StatsResponse.model_version"),
+            modelVersion: try ProtoCRead.string(
+                message.pointee.model_version, field: "voiceshop.rec.v1.StatsResponse.model_version"),
             lastImportAtMs: message.pointee.last_import_at_ms
         )
     }

@@ -117,17 +117,20 @@ extension RecV1 {
         /// default that registers every method with the router (all on the handler pool).
         public protocol ServiceProtocol: RegistrableRPCService {
             /// Creates a product, or replaces the product with the same sku.
-            func upsertProduct(request: RecV1.UpsertProductRequest, context: ServerContext) async throws -> RecV1.UpsertProductResponse
+            func upsertProduct(request: RecV1.UpsertProductRequest, context: ServerContext) async throws
+                -> RecV1.UpsertProductResponse
 
             /// Sets the price and/or the stock of a product.
             func patchProduct(request: RecV1.PatchProductRequest, context: ServerContext) async throws -> RecV1.Product
 
             /// Deletes a product; deleting an unknown product succeeds with `existed` false.
-            func deleteProduct(request: RecV1.DeleteProductRequest, context: ServerContext) async throws -> RecV1.DeleteProductResponse
+            func deleteProduct(request: RecV1.DeleteProductRequest, context: ServerContext) async throws
+                -> RecV1.DeleteProductResponse
 
             /// Imports a stream of rows (JSONL, CSV or the Mercari export), idempotent by sku. Bad
             /// rows are reported by line number and do not stop the import.
-            func importProducts(requests: RPCMessageStream<RecV1.ImportProductsRequest>, context: ServerContext) async throws -> RecV1.ImportProductsResponse
+            func importProducts(requests: RPCMessageStream<RecV1.ImportProductsRequest>, context: ServerContext)
+                async throws -> RecV1.ImportProductsResponse
 
             /// Rebuilds the in-memory lexical and vector indexes from PostgreSQL.
             func reindex(request: RecV1.ReindexRequest, context: ServerContext) async throws -> RecV1.ReindexResponse
@@ -148,19 +151,25 @@ extension RecV1 {
 
             /// Creates a product, or replaces the product with the same sku.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func upsertProduct(_ request: RecV1.UpsertProductRequest, options: CallOptions = .defaults) async throws -> RecV1.UpsertProductResponse {
+            public func upsertProduct(_ request: RecV1.UpsertProductRequest, options: CallOptions = .defaults)
+                async throws -> RecV1.UpsertProductResponse
+            {
                 try await channel.unary(Method.UpsertProduct.descriptor, request: request, options: options)
             }
 
             /// Sets the price and/or the stock of a product.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func patchProduct(_ request: RecV1.PatchProductRequest, options: CallOptions = .defaults) async throws -> RecV1.Product {
+            public func patchProduct(_ request: RecV1.PatchProductRequest, options: CallOptions = .defaults)
+                async throws -> RecV1.Product
+            {
                 try await channel.unary(Method.PatchProduct.descriptor, request: request, options: options)
             }
 
             /// Deletes a product; deleting an unknown product succeeds with `existed` false.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func deleteProduct(_ request: RecV1.DeleteProductRequest, options: CallOptions = .defaults) async throws -> RecV1.DeleteProductResponse {
+            public func deleteProduct(_ request: RecV1.DeleteProductRequest, options: CallOptions = .defaults)
+                async throws -> RecV1.DeleteProductResponse
+            {
                 try await channel.unary(Method.DeleteProduct.descriptor, request: request, options: options)
             }
 
@@ -172,18 +181,23 @@ extension RecV1 {
                 options: CallOptions = .defaults,
                 requests: (RPCWriter<RecV1.ImportProductsRequest>) async throws -> Void
             ) async throws -> RecV1.ImportProductsResponse {
-                try await channel.clientStreaming(Method.ImportProducts.descriptor, options: options, requests: requests)
+                try await channel.clientStreaming(
+                    Method.ImportProducts.descriptor, options: options, requests: requests)
             }
 
             /// Rebuilds the in-memory lexical and vector indexes from PostgreSQL.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func reindex(_ request: RecV1.ReindexRequest, options: CallOptions = .defaults) async throws -> RecV1.ReindexResponse {
+            public func reindex(_ request: RecV1.ReindexRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.ReindexResponse
+            {
                 try await channel.unary(Method.Reindex.descriptor, request: request, options: options)
             }
 
             /// Counts of what the catalog holds.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func stats(_ request: RecV1.StatsRequest, options: CallOptions = .defaults) async throws -> RecV1.StatsResponse {
+            public func stats(_ request: RecV1.StatsRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.StatsResponse
+            {
                 try await channel.unary(Method.Stats.descriptor, request: request, options: options)
             }
         }
@@ -193,23 +207,29 @@ extension RecV1 {
 extension RecV1.CatalogAdmin.ServiceProtocol {
     /// Registers every method of the service with `router`, to run on the handler pool.
     public func registerMethods(with router: inout RPCRouter) {
-        router.registerUnary(RecV1.CatalogAdmin.Method.UpsertProduct.descriptor) { (request: RecV1.UpsertProductRequest, context: ServerContext) in
+        router.registerUnary(RecV1.CatalogAdmin.Method.UpsertProduct.descriptor) {
+            (request: RecV1.UpsertProductRequest, context: ServerContext) in
             try await self.upsertProduct(request: request, context: context)
         }
-        router.registerUnary(RecV1.CatalogAdmin.Method.PatchProduct.descriptor) { (request: RecV1.PatchProductRequest, context: ServerContext) in
+        router.registerUnary(RecV1.CatalogAdmin.Method.PatchProduct.descriptor) {
+            (request: RecV1.PatchProductRequest, context: ServerContext) in
             try await self.patchProduct(request: request, context: context)
         }
-        router.registerUnary(RecV1.CatalogAdmin.Method.DeleteProduct.descriptor) { (request: RecV1.DeleteProductRequest, context: ServerContext) in
+        router.registerUnary(RecV1.CatalogAdmin.Method.DeleteProduct.descriptor) {
+            (request: RecV1.DeleteProductRequest, context: ServerContext) in
             try await self.deleteProduct(request: request, context: context)
         }
         router.registerClientStreaming(RecV1.CatalogAdmin.Method.ImportProducts.descriptor) {
-            (requests: RPCMessageStream<RecV1.ImportProductsRequest>, context: ServerContext) -> RecV1.ImportProductsResponse in
+            (requests: RPCMessageStream<RecV1.ImportProductsRequest>, context: ServerContext)
+                -> RecV1.ImportProductsResponse in
             try await self.importProducts(requests: requests, context: context)
         }
-        router.registerUnary(RecV1.CatalogAdmin.Method.Reindex.descriptor) { (request: RecV1.ReindexRequest, context: ServerContext) in
+        router.registerUnary(RecV1.CatalogAdmin.Method.Reindex.descriptor) {
+            (request: RecV1.ReindexRequest, context: ServerContext) in
             try await self.reindex(request: request, context: context)
         }
-        router.registerUnary(RecV1.CatalogAdmin.Method.Stats.descriptor) { (request: RecV1.StatsRequest, context: ServerContext) in
+        router.registerUnary(RecV1.CatalogAdmin.Method.Stats.descriptor) {
+            (request: RecV1.StatsRequest, context: ServerContext) in
             try await self.stats(request: request, context: context)
         }
     }

@@ -265,20 +265,24 @@ extension RecV1 {
             func search(request: RecV1.SearchRequest, context: ServerContext) async throws -> RecV1.SearchResponse
 
             /// Products recommended for a user (or for a query when the user has no history).
-            func recommend(request: RecV1.RecommendRequest, context: ServerContext) async throws -> RecV1.RecommendResponse
+            func recommend(request: RecV1.RecommendRequest, context: ServerContext) async throws
+                -> RecV1.RecommendResponse
 
             /// Products similar to one product, or frequently bought with it.
-            func similarItems(request: RecV1.SimilarItemsRequest, context: ServerContext) async throws -> RecV1.SimilarItemsResponse
+            func similarItems(request: RecV1.SimilarItemsRequest, context: ServerContext) async throws
+                -> RecV1.SimilarItemsResponse
 
             /// One product by id or sku.
             func getProduct(request: RecV1.GetProductRequest, context: ServerContext) async throws -> RecV1.Product
 
             /// The reviews of a product with their summary.
-            func listReviews(request: RecV1.ListReviewsRequest, context: ServerContext) async throws -> RecV1.ListReviewsResponse
+            func listReviews(request: RecV1.ListReviewsRequest, context: ServerContext) async throws
+                -> RecV1.ListReviewsResponse
 
             /// Stores a feedback event and updates the user's vector; acknowledged only after commit,
             /// de-duplicated by `idempotency_key`.
-            func recordEvent(request: RecV1.RecordEventRequest, context: ServerContext) async throws -> RecV1.RecordEventResponse
+            func recordEvent(request: RecV1.RecordEventRequest, context: ServerContext) async throws
+                -> RecV1.RecordEventResponse
 
             /// The user's cart.
             func getCart(request: RecV1.GetCartRequest, context: ServerContext) async throws -> RecV1.Cart
@@ -296,17 +300,21 @@ extension RecV1 {
             func getOrder(request: RecV1.GetOrderRequest, context: ServerContext) async throws -> RecV1.Order
 
             /// The user's orders, newest first.
-            func listOrders(request: RecV1.ListOrdersRequest, context: ServerContext) async throws -> RecV1.ListOrdersResponse
+            func listOrders(request: RecV1.ListOrdersRequest, context: ServerContext) async throws
+                -> RecV1.ListOrdersResponse
 
             /// Asks to return items of an order; de-duplicated by `idempotency_key`.
-            func requestReturn(request: RecV1.RequestReturnRequest, context: ServerContext) async throws -> RecV1.RequestReturnResponse
+            func requestReturn(request: RecV1.RequestReturnRequest, context: ServerContext) async throws
+                -> RecV1.RequestReturnResponse
 
             /// Deletes the user's events, vectors, carts and personal data in one transaction and
             /// keeps an audit record without personal data. Forgetting an unknown user succeeds.
-            func forgetUser(request: RecV1.ForgetUserRequest, context: ServerContext) async throws -> RecV1.ForgetUserResponse
+            func forgetUser(request: RecV1.ForgetUserRequest, context: ServerContext) async throws
+                -> RecV1.ForgetUserResponse
 
             /// The catalog's vocabulary, so asr-svc and nlu-svc can adapt to it.
-            func vocabulary(request: RecV1.VocabularyRequest, context: ServerContext) async throws -> RecV1.VocabularyResponse
+            func vocabulary(request: RecV1.VocabularyRequest, context: ServerContext) async throws
+                -> RecV1.VocabularyResponse
         }
 
         /// A typed client of `voiceshop.rec.v1.Rec`.
@@ -321,93 +329,123 @@ extension RecV1 {
 
             /// Ranked products for a query and structured filters.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func search(_ request: RecV1.SearchRequest, options: CallOptions = .defaults) async throws -> RecV1.SearchResponse {
+            public func search(_ request: RecV1.SearchRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.SearchResponse
+            {
                 try await channel.unary(Method.Search.descriptor, request: request, options: options)
             }
 
             /// Products recommended for a user (or for a query when the user has no history).
             /// - Throws: `RPCError` with the status the call ended with.
-            public func recommend(_ request: RecV1.RecommendRequest, options: CallOptions = .defaults) async throws -> RecV1.RecommendResponse {
+            public func recommend(_ request: RecV1.RecommendRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.RecommendResponse
+            {
                 try await channel.unary(Method.Recommend.descriptor, request: request, options: options)
             }
 
             /// Products similar to one product, or frequently bought with it.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func similarItems(_ request: RecV1.SimilarItemsRequest, options: CallOptions = .defaults) async throws -> RecV1.SimilarItemsResponse {
+            public func similarItems(_ request: RecV1.SimilarItemsRequest, options: CallOptions = .defaults)
+                async throws -> RecV1.SimilarItemsResponse
+            {
                 try await channel.unary(Method.SimilarItems.descriptor, request: request, options: options)
             }
 
             /// One product by id or sku.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func getProduct(_ request: RecV1.GetProductRequest, options: CallOptions = .defaults) async throws -> RecV1.Product {
+            public func getProduct(_ request: RecV1.GetProductRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.Product
+            {
                 try await channel.unary(Method.GetProduct.descriptor, request: request, options: options)
             }
 
             /// The reviews of a product with their summary.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func listReviews(_ request: RecV1.ListReviewsRequest, options: CallOptions = .defaults) async throws -> RecV1.ListReviewsResponse {
+            public func listReviews(_ request: RecV1.ListReviewsRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.ListReviewsResponse
+            {
                 try await channel.unary(Method.ListReviews.descriptor, request: request, options: options)
             }
 
             /// Stores a feedback event and updates the user's vector; acknowledged only after commit,
             /// de-duplicated by `idempotency_key`.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func recordEvent(_ request: RecV1.RecordEventRequest, options: CallOptions = .defaults) async throws -> RecV1.RecordEventResponse {
+            public func recordEvent(_ request: RecV1.RecordEventRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.RecordEventResponse
+            {
                 try await channel.unary(Method.RecordEvent.descriptor, request: request, options: options)
             }
 
             /// The user's cart.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func getCart(_ request: RecV1.GetCartRequest, options: CallOptions = .defaults) async throws -> RecV1.Cart {
+            public func getCart(_ request: RecV1.GetCartRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.Cart
+            {
                 try await channel.unary(Method.GetCart.descriptor, request: request, options: options)
             }
 
             /// Adds a quantity of a product to the cart.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func addToCart(_ request: RecV1.AddToCartRequest, options: CallOptions = .defaults) async throws -> RecV1.Cart {
+            public func addToCart(_ request: RecV1.AddToCartRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.Cart
+            {
                 try await channel.unary(Method.AddToCart.descriptor, request: request, options: options)
             }
 
             /// Removes a quantity of a product (or all of it) from the cart.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func removeFromCart(_ request: RecV1.RemoveFromCartRequest, options: CallOptions = .defaults) async throws -> RecV1.Cart {
+            public func removeFromCart(_ request: RecV1.RemoveFromCartRequest, options: CallOptions = .defaults)
+                async throws -> RecV1.Cart
+            {
                 try await channel.unary(Method.RemoveFromCart.descriptor, request: request, options: options)
             }
 
             /// Turns the cart into an order; de-duplicated by `idempotency_key`.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func checkout(_ request: RecV1.CheckoutRequest, options: CallOptions = .defaults) async throws -> RecV1.Order {
+            public func checkout(_ request: RecV1.CheckoutRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.Order
+            {
                 try await channel.unary(Method.Checkout.descriptor, request: request, options: options)
             }
 
             /// One order of the user, with its shipment.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func getOrder(_ request: RecV1.GetOrderRequest, options: CallOptions = .defaults) async throws -> RecV1.Order {
+            public func getOrder(_ request: RecV1.GetOrderRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.Order
+            {
                 try await channel.unary(Method.GetOrder.descriptor, request: request, options: options)
             }
 
             /// The user's orders, newest first.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func listOrders(_ request: RecV1.ListOrdersRequest, options: CallOptions = .defaults) async throws -> RecV1.ListOrdersResponse {
+            public func listOrders(_ request: RecV1.ListOrdersRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.ListOrdersResponse
+            {
                 try await channel.unary(Method.ListOrders.descriptor, request: request, options: options)
             }
 
             /// Asks to return items of an order; de-duplicated by `idempotency_key`.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func requestReturn(_ request: RecV1.RequestReturnRequest, options: CallOptions = .defaults) async throws -> RecV1.RequestReturnResponse {
+            public func requestReturn(_ request: RecV1.RequestReturnRequest, options: CallOptions = .defaults)
+                async throws -> RecV1.RequestReturnResponse
+            {
                 try await channel.unary(Method.RequestReturn.descriptor, request: request, options: options)
             }
 
             /// Deletes the user's events, vectors, carts and personal data in one transaction and
             /// keeps an audit record without personal data. Forgetting an unknown user succeeds.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func forgetUser(_ request: RecV1.ForgetUserRequest, options: CallOptions = .defaults) async throws -> RecV1.ForgetUserResponse {
+            public func forgetUser(_ request: RecV1.ForgetUserRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.ForgetUserResponse
+            {
                 try await channel.unary(Method.ForgetUser.descriptor, request: request, options: options)
             }
 
             /// The catalog's vocabulary, so asr-svc and nlu-svc can adapt to it.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func vocabulary(_ request: RecV1.VocabularyRequest, options: CallOptions = .defaults) async throws -> RecV1.VocabularyResponse {
+            public func vocabulary(_ request: RecV1.VocabularyRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.VocabularyResponse
+            {
                 try await channel.unary(Method.Vocabulary.descriptor, request: request, options: options)
             }
         }
@@ -417,49 +455,64 @@ extension RecV1 {
 extension RecV1.Rec.ServiceProtocol {
     /// Registers every method of the service with `router`, to run on the handler pool.
     public func registerMethods(with router: inout RPCRouter) {
-        router.registerUnary(RecV1.Rec.Method.Search.descriptor) { (request: RecV1.SearchRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.Search.descriptor) {
+            (request: RecV1.SearchRequest, context: ServerContext) in
             try await self.search(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.Recommend.descriptor) { (request: RecV1.RecommendRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.Recommend.descriptor) {
+            (request: RecV1.RecommendRequest, context: ServerContext) in
             try await self.recommend(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.SimilarItems.descriptor) { (request: RecV1.SimilarItemsRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.SimilarItems.descriptor) {
+            (request: RecV1.SimilarItemsRequest, context: ServerContext) in
             try await self.similarItems(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.GetProduct.descriptor) { (request: RecV1.GetProductRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.GetProduct.descriptor) {
+            (request: RecV1.GetProductRequest, context: ServerContext) in
             try await self.getProduct(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.ListReviews.descriptor) { (request: RecV1.ListReviewsRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.ListReviews.descriptor) {
+            (request: RecV1.ListReviewsRequest, context: ServerContext) in
             try await self.listReviews(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.RecordEvent.descriptor) { (request: RecV1.RecordEventRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.RecordEvent.descriptor) {
+            (request: RecV1.RecordEventRequest, context: ServerContext) in
             try await self.recordEvent(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.GetCart.descriptor) { (request: RecV1.GetCartRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.GetCart.descriptor) {
+            (request: RecV1.GetCartRequest, context: ServerContext) in
             try await self.getCart(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.AddToCart.descriptor) { (request: RecV1.AddToCartRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.AddToCart.descriptor) {
+            (request: RecV1.AddToCartRequest, context: ServerContext) in
             try await self.addToCart(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.RemoveFromCart.descriptor) { (request: RecV1.RemoveFromCartRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.RemoveFromCart.descriptor) {
+            (request: RecV1.RemoveFromCartRequest, context: ServerContext) in
             try await self.removeFromCart(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.Checkout.descriptor) { (request: RecV1.CheckoutRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.Checkout.descriptor) {
+            (request: RecV1.CheckoutRequest, context: ServerContext) in
             try await self.checkout(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.GetOrder.descriptor) { (request: RecV1.GetOrderRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.GetOrder.descriptor) {
+            (request: RecV1.GetOrderRequest, context: ServerContext) in
             try await self.getOrder(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.ListOrders.descriptor) { (request: RecV1.ListOrdersRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.ListOrders.descriptor) {
+            (request: RecV1.ListOrdersRequest, context: ServerContext) in
             try await self.listOrders(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.RequestReturn.descriptor) { (request: RecV1.RequestReturnRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.RequestReturn.descriptor) {
+            (request: RecV1.RequestReturnRequest, context: ServerContext) in
             try await self.requestReturn(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.ForgetUser.descriptor) { (request: RecV1.ForgetUserRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.ForgetUser.descriptor) {
+            (request: RecV1.ForgetUserRequest, context: ServerContext) in
             try await self.forgetUser(request: request, context: context)
         }
-        router.registerUnary(RecV1.Rec.Method.Vocabulary.descriptor) { (request: RecV1.VocabularyRequest, context: ServerContext) in
+        router.registerUnary(RecV1.Rec.Method.Vocabulary.descriptor) {
+            (request: RecV1.VocabularyRequest, context: ServerContext) in
             try await self.vocabulary(request: request, context: context)
         }
     }

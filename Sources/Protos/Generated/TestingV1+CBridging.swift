@@ -105,7 +105,8 @@ extension TestingV1.TestRequest {
             responseSize: message.pointee.response_size,
             responseCount: message.pointee.response_count,
             statusCode: message.pointee.status_code,
-            statusMessage: try ProtoCRead.string(message.pointee.status_message, field: "voiceshop.testing.v1.TestRequest.status_message"),
+            statusMessage: try ProtoCRead.string(
+                message.pointee.status_message, field: "voiceshop.testing.v1.TestRequest.status_message"),
             delayMs: message.pointee.delay_ms,
             echoMetadata: message.pointee.echo_metadata != 0
         )
@@ -151,7 +152,8 @@ extension TestingV1.TestResponse {
             payload: ProtoCRead.binary(message.pointee.payload),
             index: message.pointee.index,
             deadlineRemainingMs: message.pointee.deadline_remaining_ms,
-            requestID: try ProtoCRead.string(message.pointee.request_id, field: "voiceshop.testing.v1.TestResponse.request_id")
+            requestID: try ProtoCRead.string(
+                message.pointee.request_id, field: "voiceshop.testing.v1.TestResponse.request_id")
         )
     }
 

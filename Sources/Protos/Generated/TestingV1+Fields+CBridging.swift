@@ -70,7 +70,8 @@ extension TestingV1.FieldKinds {
         let oneofChoice: TestingV1.FieldKinds.Choice?
         switch message.pointee.choice_case.rawValue {
         case 51:
-            oneofChoice = .cString(try ProtoCRead.string(message.pointee.c_string, field: "voiceshop.testing.v1.FieldKinds.c_string"))
+            oneofChoice = .cString(
+                try ProtoCRead.string(message.pointee.c_string, field: "voiceshop.testing.v1.FieldKinds.c_string"))
         case 52:
             oneofChoice = .cInt64(message.pointee.c_int64)
         case 53:
@@ -82,7 +83,8 @@ extension TestingV1.FieldKinds {
         case 54:
             oneofChoice = .cBytes(ProtoCRead.binary(message.pointee.c_bytes))
         case 55:
-            oneofChoice = .cLevel(TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: message.pointee.c_level.rawValue)))
+            oneofChoice = .cLevel(
+                TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: message.pointee.c_level.rawValue)))
         case 56:
             oneofChoice = .cBool(message.pointee.c_bool != 0)
         default:
@@ -116,17 +118,26 @@ extension TestingV1.FieldKinds {
             rFixed64: ProtoCRead.array(message.pointee.r_fixed64, message.pointee.n_r_fixed64),
             rFixed32: ProtoCRead.array(message.pointee.r_fixed32, message.pointee.n_r_fixed32),
             rBool: ProtoCRead.booleans(message.pointee.r_bool, message.pointee.n_r_bool),
-            rString: try ProtoCRead.strings(message.pointee.r_string, message.pointee.n_r_string, field: "voiceshop.testing.v1.FieldKinds.r_string"),
+            rString: try ProtoCRead.strings(
+                message.pointee.r_string, message.pointee.n_r_string, field: "voiceshop.testing.v1.FieldKinds.r_string"),
             rBytes: ProtoCRead.binaries(message.pointee.r_bytes, message.pointee.n_r_bytes),
             rUint32: ProtoCRead.array(message.pointee.r_uint32, message.pointee.n_r_uint32),
             rSfixed32: ProtoCRead.array(message.pointee.r_sfixed32, message.pointee.n_r_sfixed32),
             rSfixed64: ProtoCRead.array(message.pointee.r_sfixed64, message.pointee.n_r_sfixed64),
             rSint32: ProtoCRead.array(message.pointee.r_sint32, message.pointee.n_r_sint32),
             rSint64: ProtoCRead.array(message.pointee.r_sint64, message.pointee.n_r_sint64),
-            rLevel: ProtoCRead.map(message.pointee.r_level, message.pointee.n_r_level) { TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) },
-            rColor: ProtoCRead.map(message.pointee.r_color, message.pointee.n_r_color) { TestingV1.Color(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) },
-            rInner: try ProtoCRead.messages(message.pointee.r_inner, message.pointee.n_r_inner) { try TestingV1.FieldKinds.Inner(cMessage: $0) },
-            rLeaf: try ProtoCRead.messages(message.pointee.r_leaf, message.pointee.n_r_leaf) { try TestingV1.Leaf(cMessage: $0) },
+            rLevel: ProtoCRead.map(message.pointee.r_level, message.pointee.n_r_level) {
+                TestingV1.FieldKinds.Level(rawValue: Int32(truncatingIfNeeded: $0.rawValue))
+            },
+            rColor: ProtoCRead.map(message.pointee.r_color, message.pointee.n_r_color) {
+                TestingV1.Color(rawValue: Int32(truncatingIfNeeded: $0.rawValue))
+            },
+            rInner: try ProtoCRead.messages(message.pointee.r_inner, message.pointee.n_r_inner) {
+                try TestingV1.FieldKinds.Inner(cMessage: $0)
+            },
+            rLeaf: try ProtoCRead.messages(message.pointee.r_leaf, message.pointee.n_r_leaf) {
+                try TestingV1.Leaf(cMessage: $0)
+            },
             choice: oneofChoice
         )
     }
@@ -149,8 +160,10 @@ extension TestingV1.FieldKinds {
         message.pointee.f_sfixed64 = self.fSfixed64
         message.pointee.f_sint32 = self.fSint32
         message.pointee.f_sint64 = self.fSint64
-        message.pointee.f_level = Voiceshop__Testing__V1__FieldKinds__Level(rawValue: .init(truncatingIfNeeded: self.fLevel.rawValue))
-        message.pointee.f_color = Voiceshop__Testing__V1__Color(rawValue: .init(truncatingIfNeeded: self.fColor.rawValue))
+        message.pointee.f_level = Voiceshop__Testing__V1__FieldKinds__Level(
+            rawValue: .init(truncatingIfNeeded: self.fLevel.rawValue))
+        message.pointee.f_color = Voiceshop__Testing__V1__Color(
+            rawValue: .init(truncatingIfNeeded: self.fColor.rawValue))
         if let value = self.fInner {
             let sub = arena.allocate(Voiceshop__Testing__V1__FieldKinds__Inner.self)
             value.fillC(sub, &arena)
@@ -223,14 +236,19 @@ extension TestingV1.FieldKinds {
         }
         if !self.rLevel.isEmpty {
             message.pointee.n_r_level = self.rLevel.count
-            message.pointee.r_level = arena.map(self.rLevel) { Voiceshop__Testing__V1__FieldKinds__Level(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+            message.pointee.r_level = arena.map(self.rLevel) {
+                Voiceshop__Testing__V1__FieldKinds__Level(rawValue: .init(truncatingIfNeeded: $0.rawValue))
+            }
         }
         if !self.rColor.isEmpty {
             message.pointee.n_r_color = self.rColor.count
-            message.pointee.r_color = arena.map(self.rColor) { Voiceshop__Testing__V1__Color(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+            message.pointee.r_color = arena.map(self.rColor) {
+                Voiceshop__Testing__V1__Color(rawValue: .init(truncatingIfNeeded: $0.rawValue))
+            }
         }
         if !self.rInner.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Testing__V1__FieldKinds__Inner>?.self, count: self.rInner.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Testing__V1__FieldKinds__Inner>?.self, count: self.rInner.count)
             for (index, element) in self.rInner.enumerated() {
                 let sub = arena.allocate(Voiceshop__Testing__V1__FieldKinds__Inner.self)
                 element.fillC(sub, &arena)
@@ -240,7 +258,8 @@ extension TestingV1.FieldKinds {
             message.pointee.r_inner = array
         }
         if !self.rLeaf.isEmpty {
-            let array = arena.allocate(UnsafeMutablePointer<Voiceshop__Testing__V1__Leaf>?.self, count: self.rLeaf.count)
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Testing__V1__Leaf>?.self, count: self.rLeaf.count)
             for (index, element) in self.rLeaf.enumerated() {
                 let sub = arena.allocate(Voiceshop__Testing__V1__Leaf.self)
                 element.fillC(sub, &arena)
@@ -266,7 +285,8 @@ extension TestingV1.FieldKinds {
             message.pointee.c_bytes = arena.binary(value)
         case .cLevel(let value)?:
             message.pointee.choice_case = .init(rawValue: 55)
-            message.pointee.c_level = Voiceshop__Testing__V1__FieldKinds__Level(rawValue: .init(truncatingIfNeeded: value.rawValue))
+            message.pointee.c_level = Voiceshop__Testing__V1__FieldKinds__Level(
+                rawValue: .init(truncatingIfNeeded: value.rawValue))
         case .cBool(let value)?:
             message.pointee.choice_case = .init(rawValue: 56)
             message.pointee.c_bool = value ? 1 : 0
@@ -310,7 +330,8 @@ extension TestingV1.FieldKinds.Inner {
         voiceshop__testing__v1__field_kinds__inner__init(message)
         if !self.name.isEmpty { message.pointee.name = arena.cString(self.name) }
         message.pointee.value = self.value
-        message.pointee.level = Voiceshop__Testing__V1__FieldKinds__Level(rawValue: .init(truncatingIfNeeded: self.level.rawValue))
+        message.pointee.level = Voiceshop__Testing__V1__FieldKinds__Level(
+            rawValue: .init(truncatingIfNeeded: self.level.rawValue))
         if let value = self.leaf {
             let sub = arena.allocate(Voiceshop__Testing__V1__Leaf.self)
             value.fillC(sub, &arena)

@@ -122,10 +122,13 @@ extension TestingV1 {
             func unary(request: TestingV1.TestRequest, context: ServerContext) async throws -> TestingV1.TestResponse
 
             /// response_count responses, shaped by the request.
-            func serverStream(request: TestingV1.TestRequest, writer: RPCWriter<TestingV1.TestResponse>, context: ServerContext) async throws
+            func serverStream(
+                request: TestingV1.TestRequest, writer: RPCWriter<TestingV1.TestResponse>, context: ServerContext)
+                async throws
 
             /// Answers once the client half-closes: payload = all payloads concatenated, index = count.
-            func clientStream(requests: RPCMessageStream<TestingV1.TestRequest>, context: ServerContext) async throws -> TestingV1.TestResponse
+            func clientStream(requests: RPCMessageStream<TestingV1.TestRequest>, context: ServerContext) async throws
+                -> TestingV1.TestResponse
 
             /// One response per request, as each arrives.
             func bidi(
@@ -150,13 +153,17 @@ extension TestingV1 {
 
             /// Returns the payload, like the anchors' bench.Echo/Echo.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func echo(_ request: TestingV1.EchoRequest, options: CallOptions = .defaults) async throws -> TestingV1.EchoReply {
+            public func echo(_ request: TestingV1.EchoRequest, options: CallOptions = .defaults) async throws
+                -> TestingV1.EchoReply
+            {
                 try await channel.unary(Method.Echo.descriptor, request: request, options: options)
             }
 
             /// One response, shaped by the request.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func unary(_ request: TestingV1.TestRequest, options: CallOptions = .defaults) async throws -> TestingV1.TestResponse {
+            public func unary(_ request: TestingV1.TestRequest, options: CallOptions = .defaults) async throws
+                -> TestingV1.TestResponse
+            {
                 try await channel.unary(Method.Unary.descriptor, request: request, options: options)
             }
 
@@ -168,7 +175,8 @@ extension TestingV1 {
                 options: CallOptions = .defaults,
                 _ body: (RPCMessageStream<TestingV1.TestResponse>) async throws -> Result
             ) async throws -> Result {
-                try await channel.serverStreaming(Method.ServerStream.descriptor, request: request, options: options, body)
+                try await channel.serverStreaming(
+                    Method.ServerStream.descriptor, request: request, options: options, body)
             }
 
             /// Answers once the client half-closes: payload = all payloads concatenated, index = count.
@@ -195,7 +203,9 @@ extension TestingV1 {
 
             /// The server's call counters.
             /// - Throws: `RPCError` with the status the call ended with.
-            public func getStats(_ request: TestingV1.StatsRequest, options: CallOptions = .defaults) async throws -> TestingV1.Stats {
+            public func getStats(_ request: TestingV1.StatsRequest, options: CallOptions = .defaults) async throws
+                -> TestingV1.Stats
+            {
                 try await channel.unary(Method.GetStats.descriptor, request: request, options: options)
             }
         }
@@ -205,10 +215,12 @@ extension TestingV1 {
 extension TestingV1.TestService.ServiceProtocol {
     /// Registers every method of the service with `router`, to run on the handler pool.
     public func registerMethods(with router: inout RPCRouter) {
-        router.registerUnary(TestingV1.TestService.Method.Echo.descriptor) { (request: TestingV1.EchoRequest, context: ServerContext) in
+        router.registerUnary(TestingV1.TestService.Method.Echo.descriptor) {
+            (request: TestingV1.EchoRequest, context: ServerContext) in
             try await self.echo(request: request, context: context)
         }
-        router.registerUnary(TestingV1.TestService.Method.Unary.descriptor) { (request: TestingV1.TestRequest, context: ServerContext) in
+        router.registerUnary(TestingV1.TestService.Method.Unary.descriptor) {
+            (request: TestingV1.TestRequest, context: ServerContext) in
             try await self.unary(request: request, context: context)
         }
         router.registerServerStreaming(TestingV1.TestService.Method.ServerStream.descriptor) {
@@ -220,10 +232,14 @@ extension TestingV1.TestService.ServiceProtocol {
             try await self.clientStream(requests: requests, context: context)
         }
         router.registerBidiStreaming(TestingV1.TestService.Method.Bidi.descriptor) {
-            (requests: RPCMessageStream<TestingV1.TestRequest>, writer: RPCWriter<TestingV1.TestResponse>, context: ServerContext) in
+            (
+                requests: RPCMessageStream<TestingV1.TestRequest>, writer: RPCWriter<TestingV1.TestResponse>,
+                context: ServerContext
+            ) in
             try await self.bidi(requests: requests, writer: writer, context: context)
         }
-        router.registerUnary(TestingV1.TestService.Method.GetStats.descriptor) { (request: TestingV1.StatsRequest, context: ServerContext) in
+        router.registerUnary(TestingV1.TestService.Method.GetStats.descriptor) {
+            (request: TestingV1.StatsRequest, context: ServerContext) in
             try await self.getStats(request: request, context: context)
         }
     }
