@@ -33,8 +33,10 @@ struct CodingBenchmarks {
     @Test("A search response with 10 products: serialize + decode")
     func searchResponse() throws {
         let product = RecV1.Product(
-            id: "p-123", sku: "SKU-123", title: "Red summer maxi dress", description: "Light cotton dress for summer days",
-            brand: "Acme", category: "Women/Dresses/Maxi", attributes: [.init(name: "color", value: "red")], price: 49.99,
+            id: "p-123", sku: "SKU-123", title: "Red summer maxi dress",
+            description: "Light cotton dress for summer days",
+            brand: "Acme", category: "Women/Dresses/Maxi", attributes: [.init(name: "color", value: "red")],
+            price: 49.99,
             currency: "USD", stock: 12, rating: 4.5, reviewCount: 87, imageURL: "https://example.com/p-123.jpg"
         )
         let response = RecV1.SearchResponse(
@@ -51,7 +53,8 @@ struct CodingBenchmarks {
 
     @Test("JSON encode + decode of a ParseRequest")
     func json() throws {
-        let text = #"{"text": "show me red dresses under fifty dollars", "locale": "en-US", "context": {"sessionId": "s"}}"#
+        let text =
+            #"{"text": "show me red dresses under fifty dollars", "locale": "en-US", "context": {"sessionId": "s"}}"#
         try measure("ParseRequest JSON -> bytes -> JSON", iterations: 20_000) {
             let bytes = try ProtoJSON.encode(json: text, messageName: "voiceshop.nlu.v1.ParseRequest")
             _ = try ProtoJSON.decode(bytes, messageName: "voiceshop.nlu.v1.ParseRequest")

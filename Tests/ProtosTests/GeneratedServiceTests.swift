@@ -87,7 +87,8 @@ struct GeneratedServiceTests {
 
     @Test("Server-streaming calls")
     func serverStreaming() async throws {
-        let indexes = try await client.serverStream(TestingV1.TestRequest(payload: [7], responseCount: 4)) { responses in
+        let indexes = try await client.serverStream(TestingV1.TestRequest(payload: [7], responseCount: 4)) {
+            responses in
             var indexes: [Int32] = []
             for try await response in responses {
                 #expect(response.payload == [7])
@@ -102,7 +103,9 @@ struct GeneratedServiceTests {
     func clientStreaming() async throws {
         let response = try await client.clientStream { writer in
             try await writer.write(TestingV1.TestRequest(payload: [1]))
-            try await writer.write(contentsOf: [TestingV1.TestRequest(payload: [2, 3]), TestingV1.TestRequest(payload: [4])])
+            try await writer.write(contentsOf: [
+                TestingV1.TestRequest(payload: [2, 3]), TestingV1.TestRequest(payload: [4]),
+            ])
         }
         #expect(response == TestingV1.TestResponse(payload: [1, 2, 3, 4], index: 3))
     }

@@ -135,7 +135,8 @@ struct MessageRoundTripTests {
 
     @Test("Nested messages decode and encode on their own (protobuf-c's generic path)")
     func nestedMessages() throws {
-        let inner = TestingV1.FieldKinds.Inner(name: "x", value: -3, level: .negative, leaf: .init(text: "y", number: 4))
+        let inner = TestingV1.FieldKinds.Inner(
+            name: "x", value: -3, level: .negative, leaf: .init(text: "y", number: 4))
         #expect(try roundTrip(inner) == inner)
         let final = ASRV1.StreamingRecognizeResponse(
             result: .final(.init(alternatives: [.init(transcript: "red dress", confidence: 0.9)], audioSeconds: 1.5))
@@ -151,7 +152,8 @@ struct MessageRoundTripTests {
             text: "show me red a dentist shoes under fifty dollars",
             alternatives: [.init(transcript: "show me red adidas shoes under fifty dollars", confidence: 0.4)],
             locale: "en-US",
-            context: .init(sessionID: "s1", userID: "u1", previousProductIDs: ["p1", "p2"], previousIntent: .searchProducts)
+            context: .init(
+                sessionID: "s1", userID: "u1", previousProductIDs: ["p1", "p2"], previousIntent: .searchProducts)
         )
         #expect(try roundTrip(parse) == parse)
 
@@ -174,7 +176,8 @@ struct MessageRoundTripTests {
             row: .text(#"{"sku":"A1","title":"Shirt","price":9.99}"#)
         )
         #expect(try roundTrip(row) == row)
-        let order = RecV1.Order(id: "1042", status: .shipped, items: [.init(productID: "p", quantity: 2, unitPrice: 19.99)])
+        let order = RecV1.Order(
+            id: "1042", status: .shipped, items: [.init(productID: "p", quantity: 2, unitPrice: 19.99)])
         #expect(try roundTrip(order) == order)
     }
 

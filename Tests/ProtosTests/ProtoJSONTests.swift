@@ -55,7 +55,8 @@ struct ProtoJSONTests {
         let message = TestingV1.FieldKinds(fInt64: .min, fUint64: .max, fInt32: -5, rInt64: [1, -2])
         #expect(
             try json(message) == [
-                "fInt64": "-9223372036854775808", "fUint64": "18446744073709551615", "fInt32": -5, "rInt64": ["1", "-2"],
+                "fInt64": "-9223372036854775808", "fUint64": "18446744073709551615", "fInt32": -5,
+                "rInt64": ["1", "-2"],
             ]
         )
         let decoded = try fieldKinds(
@@ -85,21 +86,25 @@ struct ProtoJSONTests {
 
     @Test("Enums are names; numbers are accepted and printed when the contract has no name")
     func enums() throws {
-        let message = TestingV1.FieldKinds(fLevel: .negative, fColor: .unrecognized(42), rLevel: [.high, .unrecognized(9)])
+        let message = TestingV1.FieldKinds(
+            fLevel: .negative, fColor: .unrecognized(42), rLevel: [.high, .unrecognized(9)])
         #expect(try json(message) == ["fLevel": "LEVEL_NEGATIVE", "fColor": 42, "rLevel": ["LEVEL_HIGH", 9]])
-        #expect(try fieldKinds(#"{"fLevel": "LEVEL_HIGH", "fColor": 2, "rLevel": [-1, "LEVEL_LOW", 77]}"#)
-            == TestingV1.FieldKinds(fLevel: .high, fColor: .green, rLevel: [.negative, .low, .unrecognized(77)]))
+        #expect(
+            try fieldKinds(#"{"fLevel": "LEVEL_HIGH", "fColor": 2, "rLevel": [-1, "LEVEL_LOW", 77]}"#)
+                == TestingV1.FieldKinds(fLevel: .high, fColor: .green, rLevel: [.negative, .low, .unrecognized(77)]))
         let unknown = error { try fieldKinds(#"{"fLevel": "LEVEL_MEDIUM"}"#) }
         #expect(unknown?.code == .invalidValue)
         #expect(unknown?.message.contains("LEVEL_MEDIUM") == true)
         #expect(unknown?.message.contains("LEVEL_HIGH") == true)
-        let request = try ProtoJSON.message(RecV1.SearchRequest.self, json: #"{"query": "shoes", "sort": "SORT_PRICE_ASC"}"#)
+        let request = try ProtoJSON.message(
+            RecV1.SearchRequest.self, json: #"{"query": "shoes", "sort": "SORT_PRICE_ASC"}"#)
         #expect(request.sort == .priceAsc)
     }
 
     @Test("Floats print in their shortest form; NaN and infinities are strings")
     func floatingPoint() throws {
-        let message = TestingV1.FieldKinds(fDouble: 2.5, fFloat: 0.1, rDouble: [.nan, .infinity, -.infinity], rFloat: [1e-3])
+        let message = TestingV1.FieldKinds(
+            fDouble: 2.5, fFloat: 0.1, rDouble: [.nan, .infinity, -.infinity], rFloat: [1e-3])
         let text = try ProtoJSON.string(from: message)
         #expect(text.contains(#""fFloat":0.1"#))
         #expect(text.contains(#""rDouble":["NaN","Infinity","-Infinity"]"#))
@@ -117,25 +122,34 @@ struct ProtoJSONTests {
              "userId": "u1", "pageSize": 20}
             """#
         let request = try ProtoJSON.message(RecV1.SearchRequest.self, json: json)
-        #expect(request == RecV1.SearchRequest(
-            query: "red dress", filters: .init(color: "red", priceMax: 50, inStockOnly: true), userID: "u1", pageSize: 20))
+        #expect(
+            request
+                == RecV1.SearchRequest(
+                    query: "red dress", filters: .init(color: "red", priceMax: 50, inStockOnly: true), userID: "u1",
+                    pageSize: 20))
 
         let response = RecV1.SearchResponse(
             results: [
-                .init(product: .init(id: "p1", attributes: [.init(name: "color", value: "red")], price: 19.99), score: 1, why: "match"),
+                .init(
+                    product: .init(id: "p1", attributes: [.init(name: "color", value: "red")], price: 19.99), score: 1,
+                    why: "match"),
                 .init(product: .init(id: "p2"), breakdown: .init(text: 0.5)),
             ],
             totalMatches: 2,
             facets: .init(brands: [.init(value: "Acme", count: 2)])
         )
-        #expect(try self.json(response) == [
-            "results": [
-                ["product": ["id": "p1", "attributes": [["name": "color", "value": "red"]], "price": 19.99], "score": 1, "why": "match"],
-                ["product": ["id": "p2"], "breakdown": ["text": 0.5]],
-            ],
-            "totalMatches": 2,
-            "facets": ["brands": [["value": "Acme", "count": 2]]],
-        ])
+        #expect(
+            try self.json(response) == [
+                "results": [
+                    [
+                        "product": ["id": "p1", "attributes": [["name": "color", "value": "red"]], "price": 19.99],
+                        "score": 1, "why": "match",
+                    ],
+                    ["product": ["id": "p2"], "breakdown": ["text": 0.5]],
+                ],
+                "totalMatches": 2,
+                "facets": ["brands": [["value": "Acme", "count": 2]]],
+            ])
         let back = try ProtoJSON.message(RecV1.SearchResponse.self, json: ProtoJSON.string(from: response))
         #expect(back == response)
     }
@@ -146,13 +160,20 @@ struct ProtoJSONTests {
         let text = try ProtoJSON.string(from: message, pretty: true)
         #expect(try ProtoJSON.message(TestingV1.FieldKinds.self, json: text) == message)
         // The generic (descriptor-walking) encoder writes the bytes the generated code writes.
-        #expect(try ProtoJSON.encode(json: text, messageName: TestingV1.FieldKinds.protoMessageName) == message.serializedBytes())
-        #expect(try ProtoJSON.decode(message.serializedBytes(), messageName: TestingV1.FieldKinds.protoMessageName, pretty: true) == text)
+        #expect(
+            try ProtoJSON.encode(json: text, messageName: TestingV1.FieldKinds.protoMessageName)
+                == message.serializedBytes())
+        #expect(
+            try ProtoJSON.decode(
+                message.serializedBytes(), messageName: TestingV1.FieldKinds.protoMessageName, pretty: true) == text)
     }
 
     @Test("An unknown field name is an error naming the field")
     func unknownField() {
-        let failure = error { try ProtoJSON.encode(json: #"{"filters": {"colour": "red"}}"#, messageName: "voiceshop.rec.v1.SearchRequest") }
+        let failure = error {
+            try ProtoJSON.encode(
+                json: #"{"filters": {"colour": "red"}}"#, messageName: "voiceshop.rec.v1.SearchRequest")
+        }
         #expect(failure?.code == .unknownField)
         #expect(failure?.path == "filters.colour")
         #expect(failure?.message.contains("\"colour\"") == true)
@@ -187,7 +208,10 @@ struct ProtoJSONTests {
 
     @Test(
         "Out-of-range numbers are invalid values",
-        arguments: [#"{"fInt32": 2147483648}"#, #"{"fUint32": -1}"#, #"{"fUint64": "-1"}"#, #"{"fInt64": 9223372036854775808}"#, #"{"fInt32": 1.5}"#]
+        arguments: [
+            #"{"fInt32": 2147483648}"#, #"{"fUint32": -1}"#, #"{"fUint64": "-1"}"#, #"{"fInt64": 9223372036854775808}"#,
+            #"{"fInt32": 1.5}"#,
+        ]
     )
     func outOfRange(json: String) {
         #expect(error { try fieldKinds(json) }?.code == .invalidValue)
@@ -208,7 +232,9 @@ struct ProtoJSONTests {
         let oneof = error { try fieldKinds(#"{"cString": "a", "cInt64": 5}"#) }
         #expect(oneof?.code == .invalidValue)
         #expect(oneof?.message.contains("oneof") == true)
-        #expect(error { try ProtoJSON.decode([0x0A, 0x05], messageName: "voiceshop.rec.v1.Product") }?.code == .invalidMessage)
+        #expect(
+            error { try ProtoJSON.decode([0x0A, 0x05], messageName: "voiceshop.rec.v1.Product") }?.code
+                == .invalidMessage)
     }
 
     @Test("A grpcurl-style call: method by path, JSON in, bytes, JSON out")
@@ -218,8 +244,11 @@ struct ProtoJSONTests {
             json: Array(#"{"text": "where is my order one zero four two", "locale": "en-US"}"#.utf8),
             type: method.input
         )
-        #expect(try NLUV1.ParseRequest(serializedBytes: requestBytes) == .init(text: "where is my order one zero four two", locale: "en-US"))
-        let responseBytes = NLUV1.ParseResponse(intent: .orderStatus, confidence: 0.98, orderID: "1042").serializedBytes()
+        #expect(
+            try NLUV1.ParseRequest(serializedBytes: requestBytes)
+                == .init(text: "where is my order one zero four two", locale: "en-US"))
+        let responseBytes = NLUV1.ParseResponse(intent: .orderStatus, confidence: 0.98, orderID: "1042")
+            .serializedBytes()
         let text = try ProtoJSON.decode(responseBytes, type: method.output)
         #expect(text == #"{"confidence":0.98,"intent":"INTENT_ORDER_STATUS","orderId":"1042"}"#)
     }

@@ -1,6 +1,7 @@
-@testable import Protos
 import RPCCore
 import Testing
+
+@testable import Protos
 
 @Suite("The registry of message types and methods")
 struct ProtoRegistryTests {
@@ -28,9 +29,14 @@ struct ProtoRegistryTests {
         for descriptor in all {
             #expect(ProtoRegistry.method(path: descriptor.path)?.descriptor == descriptor)
         }
-        #expect(ProtoRegistry.method(path: "/voiceshop.nlu.v1.NLU/Parse")?.input.fullName == "voiceshop.nlu.v1.ParseRequest")
-        #expect(ProtoRegistry.method(path: "voiceshop.nlu.v1.NLU/Parse")?.output.fullName == "voiceshop.nlu.v1.ParseResponse")
-        #expect(ProtoRegistry.method(path: "voiceshop.nlu.v1.NLU.Parse")?.descriptor == NLUV1.NLU.Method.Parse.descriptor)
+        #expect(
+            ProtoRegistry.method(path: "/voiceshop.nlu.v1.NLU/Parse")?.input.fullName == "voiceshop.nlu.v1.ParseRequest"
+        )
+        #expect(
+            ProtoRegistry.method(path: "voiceshop.nlu.v1.NLU/Parse")?.output.fullName
+                == "voiceshop.nlu.v1.ParseResponse")
+        #expect(
+            ProtoRegistry.method(path: "voiceshop.nlu.v1.NLU.Parse")?.descriptor == NLUV1.NLU.Method.Parse.descriptor)
         #expect(ProtoRegistry.method(path: "/voiceshop.nlu.v1.NLU/Nope") == nil)
         #expect(ProtoRegistry.method(path: "nonsense") == nil)
     }
@@ -68,7 +74,8 @@ struct ProtoRegistryTests {
     func serviceNames() {
         #expect(
             ProtoRegistry.serviceNames == [
-                "grpc.health.v1.Health", "voiceshop.asr.v1.ASR", "voiceshop.nlu.v1.NLU", "voiceshop.rec.v1.CatalogAdmin",
+                "grpc.health.v1.Health", "voiceshop.asr.v1.ASR", "voiceshop.nlu.v1.NLU",
+                "voiceshop.rec.v1.CatalogAdmin",
                 "voiceshop.rec.v1.Rec", "voiceshop.testing.v1.TestService",
             ]
         )

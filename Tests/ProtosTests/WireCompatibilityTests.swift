@@ -28,7 +28,8 @@ struct WireCompatibilityTests {
             correctedText: "wo ist meine bestellung — ärger",
             productIDs: ["a", "b"]
         )
-        let text = try Protoc.decode(message.serializedBytes(), messageName: "voiceshop.nlu.v1.ParseResponse", file: "nlu/v1/nlu.proto")
+        let text = try Protoc.decode(
+            message.serializedBytes(), messageName: "voiceshop.nlu.v1.ParseResponse", file: "nlu/v1/nlu.proto")
         #expect(text.contains("intent: INTENT_ORDER_STATUS"))
         #expect(text.contains("price_max: 20.5"))
         #expect(text.contains("order_id: \"1042\""))
@@ -50,7 +51,8 @@ struct WireCompatibilityTests {
             ("c_level: -1", .cLevel(.negative)),
         ]
         for (text, choice) in cases {
-            let reference = try Protoc.encode(text, messageName: "voiceshop.testing.v1.FieldKinds", file: "testing/v1/fields.proto")
+            let reference = try Protoc.encode(
+                text, messageName: "voiceshop.testing.v1.FieldKinds", file: "testing/v1/fields.proto")
             let message = TestingV1.FieldKinds(choice: choice)
             #expect(message.serializedBytes() == reference, "\(text)")
             #expect(try TestingV1.FieldKinds(serializedBytes: reference).choice == choice, "\(text)")

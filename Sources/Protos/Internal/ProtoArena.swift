@@ -1,9 +1,9 @@
 internal import CProtobufC
 
 #if canImport(Glibc)
-internal import Glibc
+    internal import Glibc
 #elseif canImport(Darwin)
-internal import Darwin
+    internal import Darwin
 #endif
 
 /// A bump allocator for the C structs, strings and arrays of one message being packed.

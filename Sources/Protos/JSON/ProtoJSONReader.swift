@@ -63,14 +63,17 @@ enum ProtoJSONReader {
                     throw ProtoJSONError(
                         code: .wrongType,
                         path: fieldPath,
-                        message: "repeated field \(ProtoJSONNames.jsonName(field)) expects a JSON array, got \(describe(value))"
+                        message:
+                            "repeated field \(ProtoJSONNames.jsonName(field)) expects a JSON array, got \(describe(value))"
                     )
                 }
                 guard !array.isEmpty else { continue }
                 let size = ProtoJSONNames.elementSize(field.type)
                 let elements = arena.allocate(byteCount: size * array.count, alignment: 8)
                 for (index, element) in array.enumerated() {
-                    try store(element, field: field, at: elements + index * size, arena: &arena, path: "\(fieldPath)[\(index)]")
+                    try store(
+                        element, field: field, at: elements + index * size, arena: &arena,
+                        path: "\(fieldPath)[\(index)]")
                 }
                 quantifier.storeBytes(of: array.count, as: Int.self)
                 member.storeBytes(of: elements, as: UnsafeMutableRawPointer?.self)
@@ -78,11 +81,13 @@ enum ProtoJSONReader {
                 if field.flags & PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue != 0 {
                     let current = quantifier.load(as: UInt32.self)
                     if current != 0 && current != field.id {
-                        let other = fields.first { $0.id == current }.map { ProtoJSONNames.jsonName($0) } ?? "\(current)"
+                        let other =
+                            fields.first { $0.id == current }.map { ProtoJSONNames.jsonName($0) } ?? "\(current)"
                         throw ProtoJSONError(
                             code: .invalidValue,
                             path: fieldPath,
-                            message: "fields \(other) and \(ProtoJSONNames.jsonName(field)) are members of one oneof; set only one"
+                            message:
+                                "fields \(other) and \(ProtoJSONNames.jsonName(field)) are members of one oneof; set only one"
                         )
                     }
                     quantifier.storeBytes(of: field.id, as: UInt32.self)
@@ -108,14 +113,16 @@ enum ProtoJSONReader {
             ProtoJSONError(
                 code: .wrongType,
                 path: path,
-                message: "field \(ProtoJSONNames.jsonName(field)) (\(ProtoJSONNames.typeName(field))) expects \(expected), got \(describe(value))"
+                message:
+                    "field \(ProtoJSONNames.jsonName(field)) (\(ProtoJSONNames.typeName(field))) expects \(expected), got \(describe(value))"
             )
         }
         func outOfRange(_ text: String) -> ProtoJSONError {
             ProtoJSONError(
                 code: .invalidValue,
                 path: path,
-                message: "\(text) is not a valid \(ProtoJSONNames.typeName(field)) for field \(ProtoJSONNames.jsonName(field))"
+                message:
+                    "\(text) is not a valid \(ProtoJSONNames.typeName(field)) for field \(ProtoJSONNames.jsonName(field))"
             )
         }
         switch type {
@@ -146,17 +153,21 @@ enum ProtoJSONReader {
             let descriptor = field.descriptor.assumingMemoryBound(to: ProtobufCEnumDescriptor.self)
             if let name = value as? String {
                 guard let entry = protobuf_c_enum_descriptor_get_value_by_name(descriptor, name) else {
-                    let names = UnsafeBufferPointer(start: descriptor.pointee.values, count: Int(descriptor.pointee.n_values))
-                        .map { String(cString: $0.name) }.joined(separator: ", ")
+                    let names = UnsafeBufferPointer(
+                        start: descriptor.pointee.values, count: Int(descriptor.pointee.n_values)
+                    )
+                    .map { String(cString: $0.name) }.joined(separator: ", ")
                     throw ProtoJSONError(
                         code: .invalidValue,
                         path: path,
-                        message: "\"\(name)\" is not a value of \(String(cString: descriptor.pointee.name)) (values: \(names))"
+                        message:
+                            "\"\(name)\" is not a value of \(String(cString: descriptor.pointee.name)) (values: \(names))"
                     )
                 }
                 target.storeBytes(of: entry.pointee.value, as: Int32.self)
             } else if let number = value as? NSNumber, !JSONValue.isBoolean(number) {
-                target.storeBytes(of: try integer(value, Int32.self, wrongType: wrongType, outOfRange: outOfRange), as: Int32.self)
+                target.storeBytes(
+                    of: try integer(value, Int32.self, wrongType: wrongType, outOfRange: outOfRange), as: Int32.self)
             } else {
                 throw wrongType("an enum value name or number")
             }
@@ -169,7 +180,8 @@ enum ProtoJSONReader {
                 throw ProtoJSONError(
                     code: .invalidValue,
                     path: path,
-                    message: "field \(ProtoJSONNames.jsonName(field)) (bytes) expects base64, got \"\(string.prefix(40))\""
+                    message:
+                        "field \(ProtoJSONNames.jsonName(field)) (bytes) expects base64, got \"\(string.prefix(40))\""
                 )
             }
             target.storeBytes(of: arena.binary(bytes), as: ProtobufCBinaryData.self)

@@ -124,7 +124,8 @@ enum ProtoJSONWriter {
             guard let sub = member.load(as: UnsafeRawPointer?.self) else { return [String: Any]() }
             return try object(sub, descriptor: descriptor, path: path)
         default:
-            throw ProtoJSONError(code: .invalidMessage, path: path, message: "unsupported field type \(field.type.rawValue)")
+            throw ProtoJSONError(
+                code: .invalidMessage, path: path, message: "unsupported field type \(field.type.rawValue)")
         }
     }
 
