@@ -28,6 +28,12 @@ public struct ServiceGroup: Sendable {
     /// - Throws: the first error a service threw.
     public func run() async throws {
         let shutdown = ShutdownSignal()
+        // A parent process may hand down a signal mask that blocks these (children inherit the
+        // spawning thread's mask, and thread pools often block signals): unblock them here.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for number in signals { sigaddset(&unblock, number) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         let sources = signals.map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())

@@ -321,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
 
         stop = threading.Event()
         shutting_down = threading.Event()
+        # A parent may hand down a mask that blocks these (Swift's thread pools block signals,
+        # and children inherit the spawning thread's mask): unblock them, or SIGTERM never lands.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
 

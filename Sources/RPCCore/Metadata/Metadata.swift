@@ -43,8 +43,9 @@ public struct Metadata: Hashable, Sendable, Sequence, ExpressibleByDictionaryLit
 
     /// Appends a binary value; the key must end in `-bin`.
     public mutating func add(_ key: String, binary value: [UInt8]) {
+        let key = key.lowercased()
         precondition(key.hasSuffix("-bin"), "binary metadata keys end in -bin")
-        elements.append(Element(key: key.lowercased(), value: .binary(value)))
+        elements.append(Element(key: key, value: .binary(value)))
     }
 
     /// Replaces every value under `key` with one string value.
