@@ -6,7 +6,7 @@ import Testing
 @Suite struct DeadlineAndCancellationTests {
     @Test func deadlineExpiresOnTheServerAndTheClient() async throws {
         let service = RawEchoService()
-        try await withServerAndChannel(services: [service]) { _, channel in
+        try await withServerAndChannel(services: [service]) { server, channel in
             let clock = ContinuousClock()
             let start = clock.now
             let error = await #expect(throws: RPCError.self) {
@@ -15,17 +15,21 @@ import Testing
             }
             #expect(error?.code == .deadlineExceeded)
             #expect(clock.now - start < .milliseconds(2000))
-            // The server saw the deadline and cancelled its handler.
-            try await waitUntil { service.counters.cancelled.load(ordering: .relaxed) == 1 }
+            // The server saw the deadline: it ended the call, and cancelled the handler if the
+            // handler had started (on a loaded machine the deadline may pass before it does).
+            try await waitUntil { server.statistics.cancelledCalls == 1 }
+            try await waitUntil {
+                service.counters.started.load(ordering: .relaxed) == service.counters.cancelled.load(ordering: .relaxed)
+            }
         }
     }
 
     @Test func serverSeesTheRemainingDeadline() async throws {
         try await withServerAndChannel { _, channel in
             let reply: RawMessage = try await channel.unary(
-                RawEchoService.sleep, request: RawMessage([0]), options: CallOptions(timeout: .seconds(2)))
+                RawEchoService.sleep, request: RawMessage([0]), options: CallOptions(timeout: .seconds(20)))
             let remaining = reply.bytes.withUnsafeBytes { Int32(bigEndian: $0.loadUnaligned(as: Int32.self)) }
-            #expect(remaining > 1000 && remaining <= 2000)
+            #expect(remaining > 10_000 && remaining <= 20_000)
             let none: RawMessage = try await channel.unary(RawEchoService.sleep, request: RawMessage([0]))
             #expect(none.bytes == [255, 255, 255, 255])
         }
