@@ -44,6 +44,10 @@ var targets: [Target] = [
     .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"], swiftSettings: defaultSwiftSettings),
     .target(name: "Protos", dependencies: ["CProtos", "CProtobufC", "RPCCore"], swiftSettings: defaultSwiftSettings),
     .testTarget(name: "ProtosTests", dependencies: ["Protos", "RPCCore"], swiftSettings: defaultSwiftSettings),
+    .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: defaultSwiftSettings),
+    .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: defaultSwiftSettings),
+    .target(name: "PocketSphinx", dependencies: ["CPocketSphinx"], swiftSettings: defaultSwiftSettings),
+    .testTarget(name: "PocketSphinxTests", dependencies: ["PocketSphinx"], swiftSettings: defaultSwiftSettings),
 
     // L3: transports.
     .target(

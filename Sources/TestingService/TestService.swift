@@ -1,4 +1,4 @@
-public import Protos
+internal import Protos
 public import RPCCore
 internal import Synchronization
 

@@ -1,6 +1,6 @@
 internal import Foundation
-public import Protos
-public import RPCCore
+internal import Protos
+internal import RPCCore
 internal import RPCHTTP2Transport
 
 /// `voiceshop`: call any VoiceShop RPC with JSON in and JSON out, check health, list methods.
