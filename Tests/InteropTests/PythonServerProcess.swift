@@ -12,8 +12,17 @@ final class PythonServerProcess: @unchecked Sendable {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Starts the server and waits for its `{"listening": ...}` line.
-    init() throws {
+    /// Starts the server and waits for its `{"listening": ...}` line, on a thread of its own:
+    /// blocking reads must not hold one of the few threads of Swift's cooperative pool.
+    static func start() async throws -> PythonServerProcess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try PythonServerProcess() })
+            }
+        }
+    }
+
+    private init() throws {
         let python = Self.repositoryRoot.appendingPathComponent(".voiceshop/venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw InteropSetupError("No \(python.path): run `make setup` (scripts/setup) to create the venv with grpcio.")

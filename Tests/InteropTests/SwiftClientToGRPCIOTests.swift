@@ -8,7 +8,7 @@ import Testing
     typealias Methods = TestingV1.TestService.Method
 
     private func withPythonServer(_ body: (TestingV1.TestService.Client, HTTP2Channel) async throws -> Void) async throws {
-        let server = try PythonServerProcess()
+        let server = try await PythonServerProcess.start()
         var configuration = HTTP2ClientConfiguration()
         configuration.maxReceiveMessageBytes = 64 << 20
         let channel = try HTTP2Channel(target: server.address, configuration: configuration)

@@ -59,9 +59,10 @@ final class ClientCall: RPCClientStream, Sendable {
 
     /// Ends the call with `error` (OK when nil), resolving everything a caller may wait for.
     func finish(_ error: RPCError?, trailers metadata: Metadata) {
-        headers.complete(error.map { .failure($0) } ?? .success([:]))
-        trailers.succeed(metadata)
+        // The status first: a caller woken by any of the others may look at it at once.
         status.succeed(error)
+        trailers.succeed(metadata)
+        headers.complete(error.map { .failure($0) } ?? .success([:]))
         inbox.finish(error)
         if let error { outbox.fail(error) }
     }

@@ -40,6 +40,7 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     private var writeBuffer: [UInt8] = []
     private var writeOffset = 0
     private var watchingWritable = false
+    private var readPaused = false
     private var readBuffer: UnsafeMutableRawBufferPointer
     private var connectTimer: UInt64?
     private var keepaliveTimer: UInt64?
@@ -164,7 +165,13 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             if state == .connecting { handleWritable() }
             return
         }
-        if writeBuffer.count - writeOffset > configuration.connectionWriteBufferBytes { return }
+        if writeBuffer.count - writeOffset > configuration.connectionWriteBufferBytes {
+            // The server is not reading what we send: stop reading until it catches up.
+            readPaused = true
+            watchingWritable = true
+            loop.setInterest(fd: fd, readable: false, writable: true)
+            return
+        }
         for _ in 0..<4 {
             let n = recv(fd, readBuffer.baseAddress, readBuffer.count, 0)
             if n > 0 {
@@ -215,7 +222,11 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             }
         }
         let pending = writeOffset < writeBuffer.count
-        if pending != watchingWritable {
+        if readPaused && !pending {
+            readPaused = false
+            watchingWritable = false
+            loop.setInterest(fd: fd, readable: true, writable: false)
+        } else if pending != watchingWritable && !readPaused {
             watchingWritable = pending
             loop.setWritable(fd: fd, pending)
         }

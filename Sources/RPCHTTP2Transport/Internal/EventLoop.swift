@@ -25,16 +25,8 @@ final class EventLoop: @unchecked Sendable {
     private let jobs = Mutex<(queue: [@Sendable () -> Void], stopping: Bool)>(([], false))
     private var handlers: [Int32: any EventLoopHandler] = [:]
     private var pendingFlush: [any EventLoopHandler] = []
-    private var timers: [Timer] = []
-    private var nextTimerID: UInt64 = 0
-    private var cancelledTimers: Set<UInt64> = []
+    private var timers = TimerHeap()
     private let threadID = Mutex<pthread_t?>(nil)
-
-    private struct Timer {
-        let id: UInt64
-        let deadline: ContinuousClock.Instant
-        let job: () -> Void
-    }
 
     init(name: String) {
         self.name = name
@@ -100,6 +92,13 @@ final class EventLoop: @unchecked Sendable {
         CLinux_epoll_ctl(epollFD, 3, fd, mask(writable))
     }
 
+    /// Sets both interests of `fd`: with `readable` false the loop stops reporting input
+    /// (back-pressure on a peer that sends but does not read).
+    func setInterest(fd: Int32, readable: Bool, writable: Bool) {
+        let events = (readable ? CLinux_EPOLLIN | CLinux_EPOLLRDHUP : 0) | (writable ? CLinux_EPOLLOUT : 0)
+        CLinux_epoll_ctl(epollFD, 3, fd, events)
+    }
+
     /// Stops watching `fd` (the caller closes it).
     func deregister(fd: Int32) {
         handlers[fd] = nil
@@ -115,17 +114,11 @@ final class EventLoop: @unchecked Sendable {
     /// - Returns: an id for `cancelTimer(_:)`.
     @discardableResult
     func schedule(at deadline: ContinuousClock.Instant, _ job: @escaping () -> Void) -> UInt64 {
-        nextTimerID += 1
-        let timer = Timer(id: nextTimerID, deadline: deadline, job: job)
-        let index = timers.firstIndex { $0.deadline > deadline } ?? timers.endIndex
-        timers.insert(timer, at: index)
-        return timer.id
+        timers.insert(deadline: deadline, job: job)
     }
 
     /// Cancels a timer that has not fired.
-    func cancelTimer(_ id: UInt64) {
-        if timers.contains(where: { $0.id == id }) { cancelledTimers.insert(id) }
-    }
+    func cancelTimer(_ id: UInt64) { timers.cancel(id) }
 
     private func mask(_ writable: Bool) -> UInt32 {
         CLinux_EPOLLIN | CLinux_EPOLLRDHUP | (writable ? CLinux_EPOLLOUT : 0)
@@ -171,8 +164,8 @@ final class EventLoop: @unchecked Sendable {
 
     private func nextTimeoutMilliseconds() -> Int32 {
         if jobs.withLock({ !$0.queue.isEmpty }) { return 0 }
-        guard let first = timers.first else { return -1 }
-        let remaining = first.deadline - ContinuousClock.now
+        guard let next = timers.nextDeadline else { return -1 }
+        let remaining = next - ContinuousClock.now
         if remaining <= .zero { return 0 }
         let (seconds, attoseconds) = remaining.components
         return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
@@ -180,12 +173,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func runDueTimers() {
         let now = ContinuousClock.now
-        while let first = timers.first, first.deadline <= now {
-            timers.removeFirst()
-            if cancelledTimers.remove(first.id) != nil { continue }
-            first.job()
-        }
-        if timers.isEmpty { cancelledTimers.removeAll() }
+        while let job = timers.popDue(now: now) { job() }
     }
 }
 

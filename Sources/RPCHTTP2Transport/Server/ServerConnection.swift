@@ -49,6 +49,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     private var writeBuffer: [UInt8] = []
     private var writeOffset = 0
     private var watchingWritable = false
+    private var readPaused = false
     private var closed = false
     private var shuttingDown = false
     private var lastActivity = ContinuousClock.now
@@ -86,8 +87,9 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         guard !closed else { return }
         if writeBuffer.count - writeOffset > core.configuration.connectionWriteBufferBytes {
             // The peer is not reading what we send: stop reading until it catches up.
-            loop.setWritable(fd: fd, true)
+            readPaused = true
             watchingWritable = true
+            loop.setInterest(fd: fd, readable: false, writable: true)
             return
         }
         for _ in 0..<4 {
@@ -151,7 +153,11 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             }
         }
         let pending = writeOffset < writeBuffer.count
-        if pending != watchingWritable {
+        if readPaused && !pending {
+            readPaused = false
+            watchingWritable = false
+            loop.setInterest(fd: fd, readable: true, writable: false)
+        } else if pending != watchingWritable && !readPaused {
             watchingWritable = pending
             loop.setWritable(fd: fd, pending)
         }

@@ -14,7 +14,8 @@ struct RawEchoService: RegistrableRPCService {
     static let serverStream = MethodDescriptor(service: "test.Raw", method: "Repeat", kind: .serverStreaming)
     static let bidi = MethodDescriptor(service: "test.Raw", method: "Bidi", kind: .bidiStreaming)
     static let fail = MethodDescriptor(service: "test.Raw", method: "Fail")
-    /// Sleeps bytes[0] × 10 ms, then answers with the remaining deadline in ms (4 bytes).
+    /// Sleeps bytes[0] × 10 ms (or, with two bytes, their big-endian value in ms), then answers
+    /// with the remaining deadline in ms (4 bytes).
     static let sleep = MethodDescriptor(service: "test.Raw", method: "Sleep")
     /// Streams one byte every 10 ms, bytes[0] times.
     static let slowStream = MethodDescriptor(service: "test.Raw", method: "SlowStream", kind: .serverStreaming)
@@ -35,7 +36,9 @@ struct RawEchoService: RegistrableRPCService {
         router.registerUnary(Self.sleep) { (request: RawMessage, context) -> RawMessage in
             counters.started.add(1, ordering: .relaxed)
             do {
-                try await Task.sleep(for: .milliseconds(10 * Int(request.bytes.first ?? 0)))
+                let bytes = request.bytes
+                let milliseconds = bytes.count >= 2 ? Int(bytes[0]) << 8 | Int(bytes[1]) : 10 * Int(bytes.first ?? 0)
+                try await Task.sleep(for: .milliseconds(milliseconds))
             } catch {
                 counters.cancelled.add(1, ordering: .relaxed)
                 throw error
