@@ -7,7 +7,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 SWIFT ?= swift
-SWIFT_BUILD_FLAGS ?=
+# Warnings fail the build (the house style); override with SWIFT_BUILD_FLAGS= for a quick local build.
+SWIFT_BUILD_FLAGS ?= -Xswiftc -warnings-as-errors
 VENV ?= .voiceshop/venv
 PYTHON := $(VENV)/bin/python
 PYTEST_FLAGS ?= -q
