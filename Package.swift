@@ -39,6 +39,7 @@ var targets: [Target] = [
     .target(name: "RPCCore", swiftSettings: defaultSwiftSettings),
     .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"], swiftSettings: defaultSwiftSettings),
     .target(name: "ServiceRuntime", swiftSettings: defaultSwiftSettings),
+    .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"], swiftSettings: defaultSwiftSettings),
 
     // L2: safe wrappers over the C libraries.
     .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"], swiftSettings: defaultSwiftSettings),

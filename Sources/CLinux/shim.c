@@ -2,6 +2,9 @@
 #include "CLinux.h"
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 
 const uint32_t CLinux_EPOLLIN = EPOLLIN;
 const uint32_t CLinux_EPOLLOUT = EPOLLOUT;
@@ -38,3 +41,15 @@ int CLinux_set_int_option(int fd, int level, int name, int value) {
 int CLinux_accept(int fd, struct sockaddr *addr, socklen_t *len) {
     return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
+
+int CLinux_cpu_count(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+        int count = CPU_COUNT(&set);
+        if (count > 0) return count;
+    }
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
+}
+
+void CLinux_set_thread_name(const char *name) { pthread_setname_np(pthread_self(), name); }

@@ -1,5 +1,5 @@
 internal import CPocketSphinx
-internal import Foundation
+internal import Glibc
 
 /// Facts about the linked pocketsphinx and its installed English model. The decoder API
 /// arrives with asr-svc; this module is the only one that imports pocketsphinx.
@@ -21,7 +21,7 @@ public enum PocketSphinxLibrary {
     /// The model files asr-svc needs that are missing from `directory`.
     public static func missingModelFiles(in directory: String = defaultModelDirectory) -> [String] {
         ["en-us/mdef", "en-us.lm.bin", "cmudict-en-us.dict"].filter {
-            !FileManager.default.fileExists(atPath: "\(directory)/\($0)")
+            access("\(directory)/\($0)", R_OK) != 0
         }
     }
 }

@@ -1,4 +1,3 @@
-internal import Foundation
 internal import Glibc
 public import RPCCore
 internal import RPCHTTP2Transport
@@ -41,16 +40,17 @@ public enum ServiceMain {
             print("usage: \(name) [--flag value]...")
             for (flag, help) in ServiceOptions.common { print("  --\(flag)  \(help)") }
             for flag in extraFlags { print("  --\(flag)") }
-            print("Each flag can also be set as \(name.uppercased().replacingOccurrences(of: "-", with: "_"))_<FLAG> in the environment.")
+            print("Each flag can also be set as \(ServiceOptions.variableName(name))_<FLAG> in the environment.")
             exit(0)
         }
         let options: ServiceOptions
         do {
             options = try ServiceOptions(
                 name: name, defaultPort: defaultPort, arguments: arguments,
-                environment: ProcessInfo.processInfo.environment, extraFlags: extraFlags)
+                environment: processEnvironment(), extraFlags: extraFlags)
         } catch {
-            FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
+            let text = Array("\(name): \(error)\n".utf8)
+            _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
             exit(2)
         }
         let logger = Logger(service: name, minimumLevel: options.logLevel)
@@ -71,4 +71,18 @@ public enum ServiceMain {
             exit(1)
         }
     }
+}
+
+/// The process environment, read from `environ`.
+func processEnvironment() -> [String: String] {
+    var result: [String: String] = [:]
+    var cursor = environ
+    while let entry = cursor.pointee {
+        let text = String(cString: entry)
+        if let equals = text.firstIndex(of: "=") {
+            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        cursor += 1
+    }
+    return result
 }

@@ -1,4 +1,3 @@
-internal import Foundation
 public import RPCHTTP2Transport
 public import ServiceRuntime
 
@@ -47,7 +46,7 @@ public struct ServiceOptions: Sendable {
         extraFlags: [String] = []
     ) throws {
         self.name = name
-        prefix = name.uppercased().replacingOccurrences(of: "-", with: "_")
+        prefix = Self.variableName(name)
         let known = Set(Self.common.map(\.flag) + extraFlags)
         var values: [String: String] = [:]
         var index = 0
@@ -73,7 +72,7 @@ public struct ServiceOptions: Sendable {
             index += 1
         }
         for flag in known where values[flag] == nil {
-            let variable = "\(prefix)_\(flag.uppercased().replacingOccurrences(of: "-", with: "_"))"
+            let variable = "\(prefix)_\(Self.variableName(flag))"
             if let value = environment[variable] ?? (flag == "log-level" ? environment["LOG_LEVEL"] : nil) {
                 values[flag] = value
             }
@@ -97,6 +96,11 @@ public struct ServiceOptions: Sendable {
         case "error": logLevel = .error
         case let other: throw ConfigurationError(description: "Unknown log level '\(other)'.")
         }
+    }
+
+    /// `asr-svc` → `ASR_SVC`.
+    static func variableName(_ text: String) -> String {
+        String(text.uppercased().map { $0 == "-" ? "_" : $0 })
     }
 
     /// The value of a service-specific flag (or its environment variable).

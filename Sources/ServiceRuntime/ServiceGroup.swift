@@ -46,63 +46,29 @@ public struct ServiceGroup: Sendable {
         }
         defer { for source in sources { source.cancel() } }
 
-        let stops = services.map { _ in ShutdownSignal() }
-        let ended = services.map { _ in ShutdownSignal() }
-        try await withThrowingTaskGroup(of: Int.self) { group in
-            for (index, service) in services.enumerated() {
-                let stop = stops[index]
-                let done = ended[index]
-                group.addTask {
-                    defer { done.trigger() }
-                    try await Self.run(service, until: stop)
-                    return index
-                }
-            }
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await shutdown.wait()
-                } onCancel: {
-                    shutdown.trigger()
-                }
-                for index in stops.indices.reversed() {
-                    stops[index].trigger()
-                    await ended[index].wait()
-                }
-                return -1
-            }
-            do {
-                // A service that ends on its own shuts the others down too.
-                while let finished = try await group.next() {
-                    if finished >= 0 { shutdown.trigger() }
-                }
-            } catch {
-                logger.error("service failed", ["error": "\(error)"])
-                throw error
+        // Each service runs in a task of its own, not a child task: cancelling the group's
+        // task must not cancel every service at once, but stop them one by one, last first.
+        let tasks = services.map { service in
+            Task {
+                defer { shutdown.trigger() }  // a service that ends on its own stops the rest
+                try await service.run()
             }
         }
-    }
-
-    /// Runs `service` until it ends, or until `stop` fires, then cancels it (its graceful
-    /// shutdown) and waits for it.
-    private static func run(_ service: any Service, until stop: ShutdownSignal) async throws {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await service.run()
-                return true
+        await withTaskCancellationHandler {
+            await shutdown.wait()
+        } onCancel: {
+            shutdown.trigger()
+        }
+        var firstError: (any Error)?
+        for task in tasks.reversed() {
+            task.cancel()
+            if case .failure(let error) = await task.result, !(error is CancellationError), firstError == nil {
+                firstError = error
             }
-            group.addTask {
-                await withTaskCancellationHandler {
-                    await stop.wait()
-                } onCancel: {
-                    stop.trigger()
-                }
-                return false
-            }
-            let serviceEnded = try await group.next() ?? true
-            group.cancelAll()
-            if !serviceEnded {
-                while try await group.next() != nil {}
-            }
+        }
+        if let firstError {
+            logger.error("service failed", ["error": "\(firstError)"])
+            throw firstError
         }
     }
 }

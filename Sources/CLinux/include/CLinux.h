@@ -25,4 +25,8 @@ int CLinux_epoll_wait(int epfd, int *fds, uint32_t *masks, int max, int timeout)
 int CLinux_set_int_option(int fd, int level, int name, int value);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
 int CLinux_accept(int fd, struct sockaddr *addr, socklen_t *len);
+/// The number of CPUs this process may run on (sched_getaffinity), at least 1.
+int CLinux_cpu_count(void);
+/// Names the calling thread (shown by top -H and in core dumps); at most 15 characters.
+void CLinux_set_thread_name(const char *name);
 #endif

@@ -1,5 +1,4 @@
 internal import Dispatch
-internal import Foundation
 public import RPCCore
 internal import Synchronization
 
@@ -196,7 +195,9 @@ public final class HTTP2Channel: RPCChannel, Sendable {
     ///   - configuration: the settings.
     /// - Throws: `TransportError` when the target cannot be parsed.
     public init(target: String, configuration: HTTP2ClientConfiguration = HTTP2ClientConfiguration()) throws {
-        targets = try target.split(separator: ",").map { try HostPort(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        targets = try target.split(separator: ",").map { part in
+            try HostPort(parsing: String(part.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()))
+        }
         guard !targets.isEmpty else { throw TransportError("No target given.") }
         self.configuration = configuration
     }

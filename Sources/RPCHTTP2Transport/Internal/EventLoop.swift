@@ -1,4 +1,3 @@
-internal import Foundation
 internal import CLinux
 internal import Glibc
 internal import Synchronization
@@ -43,14 +42,26 @@ final class EventLoop: @unchecked Sendable {
 
     /// Starts the loop on a new thread; `onExit` runs on that thread after the loop ends.
     func start(onExit: @escaping @Sendable () -> Void) {
-        let thread = Thread { [self] in
+        let threadName = String(name.prefix(15))
+        let body: @Sendable () -> Void = { [self] in
+            CLinux_set_thread_name(threadName)
             threadID.withLock { $0 = pthread_self() }
             run()
             onExit()
         }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
+        let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 1 << 20)
+        var thread = pthread_t()
+        let rv = pthread_create(&thread, &attributes, { context in
+            let body = Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue()
+            body.run()
+            return nil
+        }, context)
+        precondition(rv == 0, "pthread_create: \(rv)")
+        pthread_detach(thread)
     }
 
     /// Whether the caller runs on this loop's thread.
@@ -191,6 +202,12 @@ public final class EventLoopGroup: Sendable {
         loops[next.add(1, ordering: .relaxed).oldValue % loops.count]
     }
 
-    /// The default loop count: the number of cores.
-    public static var defaultCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+    /// The default loop count: the number of cores this process may run on.
+    public static var defaultCount: Int { Int(CLinux_cpu_count()) }
+}
+
+/// The closure a loop thread runs, boxed to cross `pthread_create`.
+private final class ThreadBody {
+    let run: @Sendable () -> Void
+    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }
