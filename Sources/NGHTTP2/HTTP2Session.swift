@@ -5,8 +5,8 @@ internal import CNGHTTP2
 public protocol HTTP2SessionDelegate: AnyObject {
     /// A HEADERS frame started on `streamID` (request headers, response headers or trailers).
     func sessionBeginHeaders(streamID: Int32)
-    /// One header field of the block being received.
-    func sessionHeader(streamID: Int32, name: String, value: String)
+    /// One header field of the block being received; the buffers are valid during the call only.
+    func sessionHeader(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>)
     /// A complete header block arrived.
     func sessionHeadersComplete(streamID: Int32, category: HTTP2HeadersCategory, endStream: Bool)
     /// A chunk of DATA payload arrived.
@@ -262,8 +262,8 @@ public final class HTTP2Session {
             guard let frame, let name, let value else { return 0 }
             HTTP2Session.from(userData).delegate.sessionHeader(
                 streamID: frame.pointee.hd.stream_id,
-                name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-                value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
+                name: UnsafeBufferPointer(start: name, count: nameLength),
+                value: UnsafeBufferPointer(start: value, count: valueLength)
             )
             return 0
         }
@@ -305,27 +305,32 @@ public final class HTTP2Session {
     }
 }
 
-/// Builds an `nghttp2_nv` array over one contiguous copy of the names and values.
+/// Builds an `nghttp2_nv` array over one contiguous copy of the names and values, on the
+/// stack (nghttp2 copies them during the submit call).
 private func withNameValues<R>(_ headers: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-    var storage: [UInt8] = []
-    var ranges: [(Int, Int, Int, Int)] = []
-    ranges.reserveCapacity(headers.count)
-    for (name, value) in headers {
-        let nameStart = storage.count
-        storage.append(contentsOf: name.utf8)
-        let valueStart = storage.count
-        storage.append(contentsOf: value.utf8)
-        ranges.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
-    }
-    storage.append(0)
-    return storage.withUnsafeMutableBufferPointer { buffer in
-        let base = buffer.baseAddress!
-        var nva = ranges.map { range in
-            nghttp2_nv(
-                name: base + range.0, value: base + range.2, namelen: range.1, valuelen: range.3,
-                flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
-            )
+    var total = 1
+    for (name, value) in headers { total += name.utf8.count + value.utf8.count }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { storage in
+        withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(1, headers.count)) { nva in
+            var offset = 0
+            for (index, (name, value)) in headers.enumerated() {
+                let nameStart = offset
+                for byte in name.utf8 {
+                    storage[offset] = byte
+                    offset += 1
+                }
+                let valueStart = offset
+                for byte in value.utf8 {
+                    storage[offset] = byte
+                    offset += 1
+                }
+                let base = storage.baseAddress!
+                nva[index] = nghttp2_nv(
+                    name: base + nameStart, value: base + valueStart, namelen: valueStart - nameStart,
+                    valuelen: offset - valueStart, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
+                )
+            }
+            return body(UnsafePointer(nva.baseAddress!), headers.count)
         }
-        return nva.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
     }
 }

@@ -1,7 +1,7 @@
 internal import Synchronization
 
 /// Request ids for `x-request-id`: 32 hex digits, unique per process (a random prefix chosen
-/// at start, then a counter), cheap enough to make for every call.
+/// at start, then a scrambled counter), cheap enough to make for every call.
 public enum RequestID {
     private static let prefix: UInt64 = .random(in: 0...UInt64.max)
     private static let counter = Atomic<UInt64>(UInt64.random(in: 0...UInt64(UInt32.max)))
@@ -11,18 +11,17 @@ public enum RequestID {
 
     /// A new id.
     public static func generate() -> String {
-        let count = counter.add(1, ordering: .relaxed).newValue
-        return hex(prefix) + hex(count &* 0x9E37_79B9_7F4A_7C15)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 16)
-        var v = value
-        for i in (0..<16).reversed() {
-            out[i] = digits[Int(v & 15)]
-            v >>= 4
+        let count = counter.add(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15
+        let prefix = self.prefix
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { digits in
+                for i in 0..<16 {
+                    buffer[i] = digits[Int(prefix >> UInt64(60 - 4 * i) & 15)]
+                    buffer[16 + i] = digits[Int(count >> UInt64(60 - 4 * i) & 15)]
+                }
+            }
+            return 32
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

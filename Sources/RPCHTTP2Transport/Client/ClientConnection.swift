@@ -284,8 +284,10 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
 
     func sessionBeginHeaders(streamID: Int32) {}
 
-    func sessionHeader(streamID: Int32, name: String, value: String) {
+    func sessionHeader(streamID: Int32, name nameBytes: UnsafeBufferPointer<UInt8>, value valueBytes: UnsafeBufferPointer<UInt8>) {
         guard let stream = streams[streamID] else { return }
+        let name = String(decoding: nameBytes, as: UTF8.self)
+        let value = String(decoding: valueBytes, as: UTF8.self)
         if stream.sawResponseHeaders {
             stream.trailerFields.append((name, value))
         } else {

@@ -38,6 +38,9 @@ final class HTTP2ServerCore: Sendable {
 
     func log(_ message: String, _ fields: [String: String]) { logger.warning(message, fields) }
 
+    /// The trailers of a call that ended OK with no trailing metadata.
+    static let okTrailers = [("grpc-status", "0")]
+
     /// The trailers that end a call: `grpc-status`, `grpc-message` (percent-encoded) and the
     /// handler's trailing metadata.
     func trailers(for error: RPCError?, metadata: Metadata) -> [(String, String)] {
@@ -46,7 +49,8 @@ final class HTTP2ServerCore: Sendable {
             trailers = [("grpc-status", String(error.code.rawValue)), ("grpc-message", PercentEncoding.encode(error.message))]
             trailers += error.metadata.wireHeaders.filter { !Metadata.isReserved($0.0) }
         } else {
-            trailers = [("grpc-status", "0")]
+            if metadata.isEmpty { return Self.okTrailers }
+            trailers = Self.okTrailers
         }
         if !metadata.isEmpty { trailers += metadata.wireHeaders.filter { !Metadata.isReserved($0.0) } }
         return trailers

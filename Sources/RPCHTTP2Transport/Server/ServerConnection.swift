@@ -5,8 +5,11 @@ internal import RPCCore
 /// The state of one request stream on a server connection (loop thread only).
 final class ServerStream {
     let id: Int32
+    var isPost = false
     var method = ""
     var path = ""
+    var handlerFromPath: RPCHandler?
+    var contentTypeIsGRPC = false
     var contentType: String?
     var timeout: String?
     var encoding: String?
@@ -56,6 +59,8 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     private var pingOutstanding = false
     private var keepaliveTimer: UInt64?
     private var readBuffer: UnsafeMutableRawBufferPointer
+    private var lastPathBytes: [UInt8] = []
+    private var lastHandler: RPCHandler?
     /// Streams to reset (RST_STREAM NO_ERROR) once their trailers-only response is serialized:
     /// the client is still sending, but the call is over.
     private var pendingResets: [Int32] = []
@@ -240,22 +245,51 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         streams[streamID] = ServerStream(id: streamID, maxMessageBytes: core.configuration.maxReceiveMessageBytes)
     }
 
-    func sessionHeader(streamID: Int32, name: String, value: String) {
+    func sessionHeader(streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
         guard let stream = streams[streamID] else { return }
-        switch name {
-        case ":method": stream.method = value
-        case ":path": stream.path = value
-        case "content-type": stream.contentType = value
-        case "grpc-timeout": stream.timeout = value
-        case "grpc-encoding": stream.encoding = value
-        case "x-request-id": stream.requestID = value
-        case "traceparent":
-            stream.traceParent = value
-            stream.metadata.add(name, value)
-        default:
-            if name.hasPrefix(":") || name == "te" || name.hasPrefix("grpc-") { return }
-            if !stream.metadata.addWire(key: name, value: value) { stream.badMetadata = true }
+        // The common headers are matched as bytes, and strings are made only where needed:
+        // this runs for every header of every call.
+        if name.first == UInt8(ascii: ":") {
+            if name.matches(":path") {
+                stream.handlerFromPath = handler(forPath: value)
+                if stream.handlerFromPath == nil { stream.path = String(decoding: value, as: UTF8.self) }
+            } else if name.matches(":method") {
+                stream.isPost = value.matches("POST")
+                if !stream.isPost { stream.method = String(decoding: value, as: UTF8.self) }
+            }
+            return
         }
+        if name.matches("content-type") {
+            stream.contentTypeIsGRPC = value.matches("application/grpc")
+            if !stream.contentTypeIsGRPC { stream.contentType = String(decoding: value, as: UTF8.self) }
+            return
+        }
+        // Transport headers that are not metadata.
+        if name.matches("te") || name.matches("user-agent") || name.matches("content-length") { return }
+        let key = String(decoding: name, as: UTF8.self)
+        let text = String(decoding: value, as: UTF8.self)
+        switch key {
+        case "grpc-timeout": stream.timeout = text
+        case "grpc-encoding": stream.encoding = text
+        case "x-request-id": stream.requestID = text
+        case "traceparent":
+            stream.traceParent = text
+            stream.metadata.add(key, text)
+        default:
+            if key.hasPrefix("grpc-") { return }
+            if !stream.metadata.addWire(key: key, value: text) { stream.badMetadata = true }
+        }
+    }
+
+    /// The handler for a `:path`, with a one-entry cache: a connection usually calls the same
+    /// method again and again.
+    private func handler(forPath bytes: UnsafeBufferPointer<UInt8>) -> RPCHandler? {
+        if let cached = lastHandler, lastPathBytes.withUnsafeBufferPointer({ $0.matches(bytes) }) { return cached }
+        let path = String(decoding: bytes, as: UTF8.self)
+        guard let handler = core.router.handler(forPath: path) else { return nil }
+        lastPathBytes = Array(bytes)
+        lastHandler = handler
+        return handler
     }
 
     func sessionHeadersComplete(streamID: Int32, category: HTTP2HeadersCategory, endStream: Bool) {
@@ -336,19 +370,21 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     // MARK: Calls
 
     private func startCall(_ stream: ServerStream) {
-        guard stream.method == "POST" else {
-            respondHTTP(stream, status: 405, message: "gRPC requires POST.")
+        guard stream.isPost else {
+            respondHTTP(stream, status: 405, message: "gRPC requires POST, not \(stream.method.isEmpty ? "no method" : stream.method).")
             return
         }
-        guard let contentType = stream.contentType, contentType.hasPrefix("application/grpc") else {
-            respondHTTP(stream, status: 415, message: "Unsupported content-type \(stream.contentType ?? "(none)"); gRPC requires application/grpc.")
-            return
+        if !stream.contentTypeIsGRPC {
+            guard let contentType = stream.contentType, contentType.hasPrefix("application/grpc") else {
+                respondHTTP(stream, status: 415, message: "Unsupported content-type \(stream.contentType ?? "(none)"); gRPC requires application/grpc.")
+                return
+            }
+            if let next = contentType.utf8.dropFirst(16).first, next != UInt8(ascii: "+"), next != UInt8(ascii: ";") {
+                respondHTTP(stream, status: 415, message: "Unsupported content-type \(contentType).")
+                return
+            }
         }
-        if let next = contentType.utf8.dropFirst(16).first, next != UInt8(ascii: "+"), next != UInt8(ascii: ";") {
-            respondHTTP(stream, status: 415, message: "Unsupported content-type \(contentType).")
-            return
-        }
-        guard let handler = core.router.handler(forPath: stream.path) else {
+        guard let handler = stream.handlerFromPath else {
             respondTrailersOnly(stream, RPCError(code: .unimplemented, message: "Method not found: \(stream.path)"))
             return
         }
@@ -371,7 +407,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             }
             deadline = .now + duration
         }
-        let requestID = stream.requestID ?? RequestID.generate()
+        let requestID = stream.requestID
         let context = ServerContext(
             method: handler.method,
             metadata: stream.metadata,
@@ -448,15 +484,19 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             return
         }
         do {
-            let response = try request.withUnsafeBytes { try body($0, context) }
-            guard response.count <= core.configuration.maxSendMessageBytes else {
-                throw RPCError(code: .resourceExhausted, message: "The response message is \(response.count) bytes, over the server's send limit.")
+            // The response is serialized straight after a 5-byte prefix, filled in afterwards.
+            var framed: [UInt8] = [0, 0, 0, 0, 0]
+            try request.withUnsafeBytes { try body($0, context, &framed) }
+            let length = framed.count - 5
+            guard length <= core.configuration.maxSendMessageBytes else {
+                throw RPCError(code: .resourceExhausted, message: "The response message is \(length) bytes, over the server's send limit.")
             }
-            var framed: [UInt8] = []
-            framed.reserveCapacity(response.count + 5)
-            GRPCMessageFramer.appendFrame(response, to: &framed)
+            framed[1] = UInt8(truncatingIfNeeded: length >> 24)
+            framed[2] = UInt8(truncatingIfNeeded: length >> 16)
+            framed[3] = UInt8(truncatingIfNeeded: length >> 8)
+            framed[4] = UInt8(truncatingIfNeeded: length)
             stream.inlineResponse = framed
-            stream.inlineTrailers = core.trailers(for: nil, metadata: context.response.trailing)
+            stream.inlineTrailers = context.response.isEmpty ? HTTP2ServerCore.okTrailers : core.trailers(for: nil, metadata: context.response.trailing)
             stream.finished = true
             if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
             stream.responseStarted = true
@@ -547,10 +587,27 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         loop.scheduleFlush(self)
     }
 
+    private static let baseHeaders = [(":status", "200"), ("content-type", "application/grpc")]
+
     private func responseHeaders(_ context: ServerContext) -> [(String, String)] {
-        var headers = [(":status", "200"), ("content-type", "application/grpc"), ("x-request-id", context.requestID)]
+        guard !context.response.isEmpty else { return Self.baseHeaders }
         let initial = context.response.initial
-        if !initial.isEmpty { headers += initial.wireHeaders }
-        return headers
+        return initial.isEmpty ? Self.baseHeaders : Self.baseHeaders + initial.wireHeaders.filter { !Metadata.isReserved($0.0) }
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether the bytes equal `literal` (a memcmp, not a generic sequence comparison).
+    func matches(_ literal: StaticString) -> Bool {
+        guard count == literal.utf8CodeUnitCount else { return false }
+        guard let base = baseAddress else { return count == 0 }
+        return memcmp(base, literal.utf8Start, count) == 0
+    }
+
+    /// Whether the bytes equal `other`'s.
+    func matches(_ other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard count == other.count else { return false }
+        guard let base = baseAddress, let otherBase = other.baseAddress else { return count == 0 }
+        return memcmp(base, otherBase, count) == 0
     }
 }

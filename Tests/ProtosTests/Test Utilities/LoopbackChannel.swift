@@ -35,7 +35,8 @@ struct LoopbackChannel: RPCChannel {
                     switch handler.body {
                     case .inlineUnary(let run):
                         let request = try await requests.nextMessage() ?? []
-                        let response = try request.withUnsafeBytes { try run($0, context) }
+                        var response: [UInt8] = []
+                        try request.withUnsafeBytes { try run($0, context, &response) }
                         try await responses.write(response)
                     case .pooled(let run):
                         try await run(requests, responses, context)

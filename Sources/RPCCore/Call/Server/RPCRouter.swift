@@ -3,8 +3,9 @@ public struct RPCHandler: Sendable {
     /// How the handler runs.
     public enum Body: Sendable {
         /// A unary handler that runs on the event loop thread. It must be fast and never block:
-        /// health checks, echo, look-ups in memory.
-        case inlineUnary(@Sendable (UnsafeRawBufferPointer, ServerContext) throws -> [UInt8])
+        /// health checks, echo, look-ups in memory. It appends the serialized response to the
+        /// buffer it is given.
+        case inlineUnary(@Sendable (UnsafeRawBufferPointer, ServerContext, inout [UInt8]) throws -> Void)
         /// A handler that runs off the loop, on the server's bounded handler pool.
         case pooled(@Sendable (any RPCMessageSource, any RPCMessageSink, ServerContext) async throws -> Void)
     }
@@ -42,11 +43,9 @@ public struct RPCRouter: Sendable {
         register(
             RPCHandler(
                 method: method,
-                body: .inlineUnary { bytes, context in
+                body: .inlineUnary { bytes, context, out in
                     let request = try Self.decode(Input.self, bytes)
-                    var out: [UInt8] = []
                     try body(request, context).serialize(into: &out)
-                    return out
                 }
             )
         )
