@@ -5,6 +5,7 @@ import Synchronization
 final class HandlerCounters: Sendable {
     let cancelled = Atomic<Int>(0)
     let started = Atomic<Int>(0)
+    let written = Atomic<Int>(0)
 }
 
 /// Echo services over raw bytes, so transport tests need no generated code.
@@ -19,6 +20,9 @@ struct RawEchoService: RegistrableRPCService {
     static let sleep = MethodDescriptor(service: "test.Raw", method: "Sleep")
     /// Streams one byte every 10 ms, bytes[0] times.
     static let slowStream = MethodDescriptor(service: "test.Raw", method: "SlowStream", kind: .serverStreaming)
+
+    /// Streams bytes[0] messages of 64 KiB as fast as flow control lets it, counting writes.
+    static let flood = MethodDescriptor(service: "test.Raw", method: "Flood", kind: .serverStreaming)
 
     let counters = HandlerCounters()
 
@@ -56,6 +60,13 @@ struct RawEchoService: RegistrableRPCService {
             } catch {
                 counters.cancelled.add(1, ordering: .relaxed)
                 throw error
+            }
+        }
+        router.registerServerStreaming(Self.flood) { (request: RawMessage, writer: RPCWriter<RawMessage>, _) in
+            let chunk = RawMessage([UInt8](repeating: 0x5A, count: 64 << 10))
+            for _ in 0..<Int(request.bytes.first ?? 0) {
+                try await writer.write(chunk)
+                counters.written.add(1, ordering: .relaxed)
             }
         }
         router.registerUnary(Self.fail) { (request: RawMessage, _) -> RawMessage in
