@@ -39,6 +39,8 @@ var targets: [Target] = [
     .target(name: "RPCCore", swiftSettings: defaultSwiftSettings),
     .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"], swiftSettings: defaultSwiftSettings),
     .target(name: "ServiceRuntime", swiftSettings: defaultSwiftSettings),
+    .target(name: "JSON", swiftSettings: defaultSwiftSettings),
+    .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: defaultSwiftSettings),
     .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"], swiftSettings: defaultSwiftSettings),
 
     // L2: safe wrappers over the C libraries.
