@@ -45,7 +45,7 @@ var targets: [Target] = [
 
     // L2: safe wrappers over the C libraries.
     .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"], swiftSettings: defaultSwiftSettings),
-    .target(name: "Protos", dependencies: ["CProtos", "CProtobufC", "RPCCore"], swiftSettings: defaultSwiftSettings),
+    .target(name: "Protos", dependencies: ["CProtos", "CProtobufC", "RPCCore", "JSON"], swiftSettings: defaultSwiftSettings),
     .testTarget(name: "ProtosTests", dependencies: ["Protos", "RPCCore"], swiftSettings: defaultSwiftSettings),
     .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: defaultSwiftSettings),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: defaultSwiftSettings),

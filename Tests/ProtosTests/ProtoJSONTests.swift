@@ -237,6 +237,39 @@ struct ProtoJSONTests {
                 == .invalidMessage)
     }
 
+    @Test("Strict JSON: duplicate keys, positions in syntax errors, numbers too large for a Double")
+    func strictJSON() throws {
+        let duplicate = error { try fieldKinds(#"{"fString": "a", "fString": "b"}"#) }
+        #expect(duplicate?.code == .invalidJSON)
+        #expect(duplicate?.message.contains(#"the key "fString" appears twice"#) == true)
+        let syntax = error { try fieldKinds("{\n  \"fDouble\": 01\n}") }
+        #expect(syntax?.code == .invalidJSON)
+        #expect(syntax?.message.contains("line 2, column 14") == true)
+        #expect(error { try fieldKinds(#"{"fDouble": 1e400}"#) }?.code == .invalidValue)
+        #expect(error { try fieldKinds(#"{"fInt64": 1e400}"#) }?.code == .invalidValue)
+        #expect(error { try fieldKinds(#"{"fBytes": "===="}"#) }?.code == .invalidValue)
+        // Whole numbers in any notation convert exactly, beyond Double's 53 bits.
+        #expect(try fieldKinds(#"{"fUint64": 18446744073709551615.0}"#).fUint64 == .max)
+        #expect(try fieldKinds(#"{"fInt64": "9223372036854775807e0"}"#).fInt64 == .max)
+        #expect(error { try fieldKinds(#"{"fInt64": 9007199254740993.5}"#) }?.code == .invalidValue)
+    }
+
+    @Test("Pretty output indents by two spaces, writes `\"key\" : value` and keeps empty objects short")
+    func prettyLayout() throws {
+        let message = TestingV1.FieldKinds(fInt32: 1, fInner: .init(), rInt64: [1, 2])
+        #expect(
+            try ProtoJSON.string(from: message, pretty: true) == """
+                {
+                  "fInner" : {},
+                  "fInt32" : 1,
+                  "rInt64" : [
+                    "1",
+                    "2"
+                  ]
+                }
+                """)
+    }
+
     @Test("A grpcurl-style call: method by path, JSON in, bytes, JSON out")
     func cliFlow() throws {
         let method = try #require(ProtoRegistry.method(path: "/voiceshop.nlu.v1.NLU/Parse"))

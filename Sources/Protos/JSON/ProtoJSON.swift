@@ -1,5 +1,5 @@
 internal import CProtobufC
-internal import Foundation
+internal import JSON
 internal import RPCCore
 
 /// JSON ↔ protobuf for any message of `proto/`, following the proto3 JSON mapping, through
@@ -36,13 +36,13 @@ public enum ProtoJSON {
     /// Encodes a JSON object, given as UTF-8 bytes, as a message of `type`.
     /// - Throws: ``ProtoJSONError``.
     public static func encode(json: [UInt8], type: ProtoMessageType) throws -> [UInt8] {
-        let object: Any
+        let value: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed])
+            value = try JSONValue(parsing: json)
         } catch {
-            throw ProtoJSONError(code: .invalidJSON, path: "", message: "the input is not valid JSON: \(reason(error))")
+            throw ProtoJSONError(code: .invalidJSON, path: "", message: "the input is not valid JSON: \(error)")
         }
-        return try ProtoJSONReader.serialize(object, descriptor: type.descriptor)
+        return try ProtoJSONReader.serialize(value, descriptor: type.descriptor)
     }
 
     /// Decodes a protobuf message to JSON.
@@ -59,11 +59,8 @@ public enum ProtoJSON {
     /// Decodes a message of `type` to JSON.
     /// - Throws: ``ProtoJSONError``.
     public static func decode(_ bytes: [UInt8], type: ProtoMessageType, pretty: Bool = false) throws -> String {
-        let object = try bytes.withUnsafeBytes { try ProtoJSONWriter.object(from: $0, descriptor: type.descriptor) }
-        var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
-        if pretty { options.insert(.prettyPrinted) }
-        let data = try JSONSerialization.data(withJSONObject: object, options: options)
-        return String(decoding: data, as: UTF8.self)
+        let value = try bytes.withUnsafeBytes { try ProtoJSONWriter.value(from: $0, descriptor: type.descriptor) }
+        return value.serialized(pretty: pretty)
     }
 
     /// A generated message as JSON.
@@ -91,10 +88,5 @@ public enum ProtoJSON {
             throw ProtoJSONError(code: .unknownMessage, path: "", message: "no message type is named \"\(name)\"")
         }
         return type
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
     }
 }

@@ -1,13 +1,14 @@
 internal import CProtobufC
 internal import CProtos
-internal import Foundation
+internal import JSON
+internal import RPCCore
 
-/// Builds a protobuf-c message from parsed JSON (`JSONSerialization` objects), walking the
-/// message descriptor, and packs it. Everything the message points at lives in one arena.
+/// Builds a protobuf-c message from a parsed ``JSONValue``, walking the message descriptor,
+/// and packs it. Everything the message points at lives in one arena.
 enum ProtoJSONReader {
     /// Packs the JSON object `value` as a message of `descriptor`.
     /// - Throws: ``ProtoJSONError``.
-    static func serialize(_ value: Any, descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws -> [UInt8] {
+    static func serialize(_ value: JSONValue, descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws -> [UInt8] {
         try ProtoArena.with { arena in
             let message = try build(value, descriptor: descriptor, arena: &arena, path: "")
             let base = message.assumingMemoryBound(to: ProtobufCMessage.self)
@@ -20,13 +21,13 @@ enum ProtoJSONReader {
     }
 
     private static func build(
-        _ value: Any,
+        _ value: JSONValue,
         descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
         arena: inout ProtoArena,
         path: String
     ) throws -> UnsafeMutableRawPointer {
         let messageName = String(cString: descriptor.pointee.name)
-        guard let object = value as? [String: Any] else {
+        guard case .object(let object) = value else {
             throw ProtoJSONError(
                 code: .wrongType,
                 path: path,
@@ -55,11 +56,11 @@ enum ProtoJSONReader {
                 )
             }
             let value = object[key]!
-            if value is NSNull { continue }
+            if case .null = value { continue }
             let member = message + Int(field.offset)
             let quantifier = message + Int(field.quantifier_offset)
             if field.label == PROTOBUF_C_LABEL_REPEATED {
-                guard let array = value as? [Any] else {
+                guard case .array(let array) = value else {
                     throw ProtoJSONError(
                         code: .wrongType,
                         path: fieldPath,
@@ -102,7 +103,7 @@ enum ProtoJSONReader {
 
     /// Stores one (element) value of `field` at `target`.
     private static func store(
-        _ value: Any,
+        _ value: JSONValue,
         field: ProtobufCFieldDescriptor,
         at target: UnsafeMutableRawPointer,
         arena: inout ProtoArena,
@@ -147,11 +148,12 @@ enum ProtoJSONReader {
         case PROTOBUF_C_TYPE_DOUBLE:
             target.storeBytes(of: try floating(value, wrongType: wrongType, outOfRange: outOfRange), as: Double.self)
         case PROTOBUF_C_TYPE_BOOL:
-            guard let number = value as? NSNumber, JSONValue.isBoolean(number) else { throw wrongType("true or false") }
-            target.storeBytes(of: number.boolValue ? 1 : 0, as: protobuf_c_boolean.self)
+            guard case .bool(let flag) = value else { throw wrongType("true or false") }
+            target.storeBytes(of: flag ? 1 : 0, as: protobuf_c_boolean.self)
         case PROTOBUF_C_TYPE_ENUM:
             let descriptor = field.descriptor.assumingMemoryBound(to: ProtobufCEnumDescriptor.self)
-            if let name = value as? String {
+            switch value {
+            case .string(let name):
                 guard let entry = protobuf_c_enum_descriptor_get_value_by_name(descriptor, name) else {
                     let names = UnsafeBufferPointer(
                         start: descriptor.pointee.values, count: Int(descriptor.pointee.n_values)
@@ -165,18 +167,18 @@ enum ProtoJSONReader {
                     )
                 }
                 target.storeBytes(of: entry.pointee.value, as: Int32.self)
-            } else if let number = value as? NSNumber, !JSONValue.isBoolean(number) {
+            case .number:
                 target.storeBytes(
                     of: try integer(value, Int32.self, wrongType: wrongType, outOfRange: outOfRange), as: Int32.self)
-            } else {
+            default:
                 throw wrongType("an enum value name or number")
             }
         case PROTOBUF_C_TYPE_STRING:
-            guard let string = value as? String else { throw wrongType("a string") }
+            guard case .string(let string) = value else { throw wrongType("a string") }
             target.storeBytes(of: arena.cString(string), as: UnsafeMutablePointer<CChar>.self)
         case PROTOBUF_C_TYPE_BYTES:
-            guard let string = value as? String else { throw wrongType("a base64 string") }
-            guard let bytes = JSONValue.base64Decode(string) else {
+            guard case .string(let string) = value else { throw wrongType("a base64 string") }
+            guard let bytes = ProtoJSONText.base64Decode(string) else {
                 throw ProtoJSONError(
                     code: .invalidValue,
                     path: path,
@@ -195,35 +197,43 @@ enum ProtoJSONReader {
     }
 
     private static func integer<T: FixedWidthInteger>(
-        _ value: Any,
+        _ value: JSONValue,
         _ type: T.Type,
         wrongType: (String) -> ProtoJSONError,
         outOfRange: (String) -> ProtoJSONError
     ) throws -> T {
         let text: String
-        if let string = value as? String {
-            text = string.trimmingCharacters(in: .whitespaces)
-        } else if let number = value as? NSNumber, !JSONValue.isBoolean(number) {
-            text = number.description
-        } else {
+        let number: JSONValue?
+        switch value {
+        case .number(let literal):
+            text = literal
+            number = value
+        case .string(let string):
+            text = ProtoJSONText.trimmingWhitespace(string)
+            number = JSONValue(numberLiteral: text)
+        default:
             throw wrongType("an integer (a number or a string)")
         }
         if let exact = T(text) { return exact }
-        // Numbers such as 1.0 and 1e3 are integers too, when they are whole and in range.
-        guard let double = Double(text), double.isFinite else {
-            if value is String { throw wrongType("an integer (a number or a string)") }
-            throw outOfRange(text)
+        // Numbers such as 1.0, 1e3 and 18446744073709551615.0 are integers too, when they are
+        // whole and in range (converted exactly, not through Double).
+        if let number {
+            guard let exact = number.integer(as: T.self) else { throw outOfRange(text) }
+            return exact
         }
+        // Other strings that Swift reads as a whole Double ("0x10", "1.") are accepted, as before.
+        guard let double = Double(text), double.isFinite else { throw wrongType("an integer (a number or a string)") }
         guard double.rounded(.towardZero) == double, let exact = T(exactly: double) else { throw outOfRange(text) }
         return exact
     }
 
     private static func floating(
-        _ value: Any,
+        _ value: JSONValue,
         wrongType: (String) -> ProtoJSONError,
         outOfRange: (String) -> ProtoJSONError
     ) throws -> Double {
-        if let string = value as? String {
+        switch value {
+        case .string(let string):
             switch string {
             case "NaN": return .nan
             case "Infinity": return .infinity
@@ -232,23 +242,24 @@ enum ProtoJSONReader {
                 guard let number = Double(string), number.isFinite else { throw outOfRange("\"\(string)\"") }
                 return number
             }
-        }
-        guard let number = value as? NSNumber, !JSONValue.isBoolean(number) else {
+        case .number(let literal):
+            // Too large for a Double (1e400): out of range rather than infinite.
+            guard let number = Double(literal), number.isFinite else { throw outOfRange(literal) }
+            return number
+        default:
             throw wrongType("a number (or \"NaN\", \"Infinity\", \"-Infinity\")")
         }
-        return number.doubleValue
     }
 
     /// A short description of a JSON value for error messages.
-    static func describe(_ value: Any) -> String {
+    static func describe(_ value: JSONValue) -> String {
         switch value {
-        case let number as NSNumber where JSONValue.isBoolean(number): "\(number.boolValue)"
-        case let number as NSNumber: "the number \(number)"
-        case let string as String: "the string \"\(string.prefix(40))\""
-        case is [Any]: "an array"
-        case is [String: Any]: "an object"
-        case is NSNull: "null"
-        default: "\(type(of: value))"
+        case .bool(let flag): "\(flag)"
+        case .number(let text): "the number \(text)"
+        case .string(let string): "the string \"\(string.prefix(40))\""
+        case .array: "an array"
+        case .object: "an object"
+        case .null: "null"
         }
     }
 }
@@ -327,21 +338,31 @@ enum ProtoJSONNames {
     }
 }
 
-/// Helpers for `JSONSerialization` values.
-enum JSONValue {
-    /// Whether a parsed JSON number is `true`/`false` (Foundation gives booleans as
-    /// `NSNumber`s whose Objective-C type is `c`).
-    static func isBoolean(_ number: NSNumber) -> Bool {
-        UInt8(bitPattern: number.objCType.pointee) == UInt8(ascii: "c")
+/// Text helpers for the JSON mapping.
+enum ProtoJSONText {
+    /// Whether `scalar` is a space (Unicode category Zs) or a tab: what the mapping trims from
+    /// integer and base64 strings.
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
     }
 
-    /// Decodes standard or URL-safe base64, with or without padding.
+    /// `text` without spaces and tabs at either end.
+    static func trimmingWhitespace(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isWhitespace($0) }),
+            let last = scalars.lastIndex(where: { !isWhitespace($0) })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+
+    /// Decodes standard or URL-safe base64, with or without padding (but not with more
+    /// padding than the length calls for); spaces and tabs at either end are ignored.
     static func base64Decode(_ text: String) -> [UInt8]? {
-        var normalized = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
-        normalized = normalized.trimmingCharacters(in: .whitespaces)
-        let remainder = normalized.utf8.count % 4
-        if remainder == 1 { return nil }
-        if remainder > 0 { normalized += String(repeating: "=", count: 4 - remainder) }
-        return Data(base64Encoded: normalized).map { Array($0) }
+        let trimmed = trimmingWhitespace(text)
+        let padding = trimmed.utf8.reversed().prefix { $0 == UInt8(ascii: "=") }.count
+        let rest = (trimmed.utf8.count - padding) % 4
+        // 4n+1 characters are never base64; padding completes a group of 4 and no more.
+        guard rest != 1, padding == 0 || (rest != 0 && rest + padding <= 4) else { return nil }
+        return Base64.decode(trimmed)
     }
 }
