@@ -54,6 +54,8 @@ public enum ServiceMain {
             exit(2)
         }
         let logger = Logger(service: name, minimumLevel: options.logLevel)
+        // Watch SIGTERM/SIGINT before anything slow starts, so an early signal still exits cleanly.
+        let signals = UnixSignals(logger: logger)
         do {
             let services = try await makeServices(options, logger)
             let serviceNames = services.compactMap { service -> [String]? in
@@ -63,7 +65,9 @@ public enum ServiceMain {
             }.flatMap { $0 }
             let health = HealthService(serving: serviceNames)
             let server = try HTTP2Server(configuration: options.server, services: services + [health], logger: logger)
-            try await ServiceGroup(services: [server, HealthDrainHook(health: health)], logger: logger).run()
+            try await ServiceGroup(
+                services: [server, HealthDrainHook(health: health)], shutdown: signals.shutdown, logger: logger
+            ).run()
             logger.info("stopped", ["completed_calls": server.statistics.completedCalls])
             exit(0)
         } catch {

@@ -1,4 +1,3 @@
-internal import Dispatch
 internal import Glibc
 
 /// Runs services together until a signal or a failure, then shuts them down in reverse order.
@@ -10,41 +9,33 @@ internal import Glibc
 public struct ServiceGroup: Sendable {
     private let services: [any Service]
     private let signals: [Int32]
+    private let shutdown: ShutdownSignal?
     private let logger: Logger
 
     /// Creates a group.
     /// - Parameters:
     ///   - services: started in this order, stopped in reverse.
     ///   - gracefulShutdownSignals: signal numbers that start a graceful shutdown
-    ///     (default SIGTERM and SIGINT).
+    ///     (default SIGTERM and SIGINT; ignored when `shutdown` is given).
+    ///   - shutdown: a shutdown signal watched already (see `UnixSignals`), so signals that
+    ///     arrived before the group started count too.
     ///   - logger: logs the shutdown.
-    public init(services: [any Service], gracefulShutdownSignals: [Int32]? = nil, logger: Logger) {
+    public init(
+        services: [any Service], gracefulShutdownSignals: [Int32]? = nil, shutdown: ShutdownSignal? = nil,
+        logger: Logger
+    ) {
         self.services = services
         self.signals = gracefulShutdownSignals ?? [SIGTERM, SIGINT]
+        self.shutdown = shutdown
         self.logger = logger
     }
 
     /// Runs every service until shutdown.
     /// - Throws: the first error a service threw.
     public func run() async throws {
-        let shutdown = ShutdownSignal()
-        // A parent process may hand down a signal mask that blocks these (children inherit the
-        // spawning thread's mask, and thread pools often block signals): unblock them here.
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        for number in signals { sigaddset(&unblock, number) }
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        let sources = signals.map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [logger] in
-                logger.info("signal received, shutting down", ["signal": Int(number)])
-                shutdown.trigger()
-            }
-            source.resume()
-            return source
-        }
-        defer { for source in sources { source.cancel() } }
+        let watcher = self.shutdown == nil ? UnixSignals(signals, logger: logger) : nil
+        let shutdown = self.shutdown ?? watcher!.shutdown
+        defer { withExtendedLifetime(watcher) {} }
 
         // Each service runs in a task of its own, not a child task: cancelling the group's
         // task must not cancel every service at once, but stop them one by one, last first.
