@@ -34,14 +34,9 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     let loop: EventLoop
     let configuration: HTTP2ClientConfiguration
     private(set) var state: State = .connecting
-    private var fd: Int32 = -1
     private var session: HTTP2Session!
     private var streams: [Int32: ClientStreamState] = [:]
-    private var writeBuffer: [UInt8] = []
-    private var writeOffset = 0
-    private var watchingWritable = false
-    private var readPaused = false
-    private var readBuffer: UnsafeMutableRawBufferPointer
+    private var socket: SessionSocket
     private var connectTimer: UInt64?
     private var keepaliveTimer: UInt64?
     private var pingOutstanding = false
@@ -54,13 +49,12 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         self.authority = authority
         self.loop = loop
         self.configuration = configuration
-        readBuffer = .allocate(byteCount: 64 << 10, alignment: 16)
+        socket = SessionSocket(fd: -1, loop: loop, writeLimit: configuration.connectionWriteBufferBytes)
     }
-
-    deinit { readBuffer.deallocate() }
 
     /// Starts connecting (loop thread).
     func connect() {
+        let fd: Int32
         do {
             fd = try Socket.connect(address)
         } catch {
@@ -68,7 +62,7 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             return
         }
         loop.register(fd: fd, handler: self, writable: true)
-        watchingWritable = true
+        socket.attach(fd: fd)
         connectTimer = loop.schedule(at: .now + configuration.connectTimeout) { [weak self] in
             guard let self, self.state == .connecting else { return }
             self.fail(RPCError(code: .unavailable, message: "Connecting to \(self.address) timed out."))
@@ -141,7 +135,7 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
 
     func handleWritable() {
         if state == .connecting {
-            let error = Socket.pendingError(fd)
+            let error = Socket.pendingError(socket.fd)
             guard error == 0 else {
                 fail(RPCError(code: .unavailable, message: "Cannot connect to \(address): \(String(cString: strerror(error)))."))
                 return
@@ -161,76 +155,35 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     }
 
     func handleReadable() {
-        guard state != .connecting, state != .closed else {
+        guard state == .ready || state == .draining else {
             if state == .connecting { handleWritable() }
             return
         }
-        if writeBuffer.count - writeOffset > configuration.connectionWriteBufferBytes {
-            // The server is not reading what we send: stop reading until it catches up.
-            readPaused = true
-            watchingWritable = true
-            loop.setInterest(fd: fd, readable: false, writable: true)
-            return
+        switch socket.read(into: session, onData: { lastActivity = .now }) {
+        case .ok:
+            flush()
+        case .protocolError(let error):
+            fail(RPCError(code: .unavailable, message: "HTTP/2 error from \(address): \(error)"))
+        case .closedByPeer:
+            fail(RPCError(code: .unavailable, message: "The server at \(address) closed the connection."))
+        case .socketError(let text):
+            fail(RPCError(code: .unavailable, message: "Reading from \(address): \(text)."))
         }
-        for _ in 0..<4 {
-            let n = recv(fd, readBuffer.baseAddress, readBuffer.count, 0)
-            if n > 0 {
-                lastActivity = .now
-                do {
-                    try session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-                } catch {
-                    fail(RPCError(code: .unavailable, message: "HTTP/2 error from \(address): \(error)"))
-                    return
-                }
-                if n < readBuffer.count { break }
-            } else if n == 0 {
-                fail(RPCError(code: .unavailable, message: "The server at \(address) closed the connection."))
-                return
-            } else {
-                if errno == EAGAIN || errno == EINTR { break }
-                fail(RPCError(code: .unavailable, message: "Reading from \(address): \(String(cString: strerror(errno)))."))
-                return
-            }
-        }
-        flush()
     }
 
     func flush() {
         guard state == .ready || state == .draining else { return }
-        while true {
-            if writeOffset == writeBuffer.count {
-                writeBuffer.removeAll(keepingCapacity: writeBuffer.capacity <= 1 << 20)
-                writeOffset = 0
-                do {
-                    try session.send(into: &writeBuffer, limit: configuration.connectionWriteBufferBytes)
-                } catch {
-                    fail(RPCError(code: .unavailable, message: "HTTP/2 error: \(error)"))
-                    return
-                }
-                if writeBuffer.isEmpty { break }
-            }
-            let n = writeBuffer.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + writeOffset, raw.count - writeOffset, Int32(MSG_NOSIGNAL))
-            }
-            if n > 0 {
-                writeOffset += n
-            } else if n < 0 && (errno == EAGAIN || errno == EINTR) {
-                break
-            } else {
-                fail(RPCError(code: .unavailable, message: "Writing to \(address) failed."))
-                return
-            }
+        switch socket.flush(session) {
+        case .ok:
+            break
+        case .protocolError(let error):
+            fail(RPCError(code: .unavailable, message: "HTTP/2 error: \(error)"))
+            return
+        case .closedByPeer, .socketError:
+            fail(RPCError(code: .unavailable, message: "Writing to \(address) failed."))
+            return
         }
-        let pending = writeOffset < writeBuffer.count
-        if readPaused && !pending {
-            readPaused = false
-            watchingWritable = false
-            loop.setInterest(fd: fd, readable: true, writable: false)
-        } else if pending != watchingWritable && !readPaused {
-            watchingWritable = pending
-            loop.setWritable(fd: fd, pending)
-        }
-        if state == .draining && streams.isEmpty && !pending { closeSocket(nil) }
+        if state == .draining && streams.isEmpty && !socket.hasPendingWrites { closeSocket(nil) }
     }
 
     /// Fails every stream with `error` and closes.
@@ -251,10 +204,9 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         state = .closed
         if let connectTimer { loop.cancelTimer(connectTimer) }
         if let keepaliveTimer { loop.cancelTimer(keepaliveTimer) }
-        if fd >= 0 {
-            loop.deregister(fd: fd)
-            Glibc.close(fd)
-            fd = -1
+        if socket.fd >= 0 {
+            loop.deregister(fd: socket.fd)
+            Glibc.close(socket.fd)
         }
         onStateChange?(self, .closed, error)
     }

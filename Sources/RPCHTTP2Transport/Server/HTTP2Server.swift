@@ -127,7 +127,7 @@ public final class HTTP2Server: Service, Sendable {
     private let loops: EventLoopGroup
     private let states: [ServerLoopState]
     private let lifecycle = Mutex<(started: Bool, shuttingDown: Bool)>((false, false))
-    private let allIdle = CancellationSignal()
+    private let allIdle = ShutdownSignal()
     /// The address the server listens on, with the real port when 0 was configured.
     public let listeningAddress: HostPort
 
@@ -158,7 +158,7 @@ public final class HTTP2Server: Service, Sendable {
         for (loop, fd) in zip(loops.loops, fds) {
             states.append(
                 ServerLoopState(loop: loop, core: core, listenFD: fd) {
-                    if idleLoops.increment() == loopCount { signal.fire() }
+                    if idleLoops.increment() == loopCount { signal.trigger() }
                 }
             )
         }
@@ -178,9 +178,9 @@ public final class HTTP2Server: Service, Sendable {
             return state.started
         }
         precondition(!alreadyStarted, "HTTP2Server.run() called twice")
-        let exits = (0..<states.count).map { _ in CancellationSignal() }
+        let exits = (0..<states.count).map { _ in ShutdownSignal() }
         for (state, exit) in zip(states, exits) {
-            state.loop.start { exit.fire() }
+            state.loop.start { exit.trigger() }
             state.loop.execute { state.loop.register(fd: state.listenFD, handler: state) }
         }
         core.logger.info("listening", ["listening": listeningAddress.description, "loops": states.count])

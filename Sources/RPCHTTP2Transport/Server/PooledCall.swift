@@ -1,33 +1,6 @@
 internal import RPCCore
+internal import ServiceRuntime
 internal import Synchronization
-
-/// Fires once; waiters resume then (or at once if it already fired).
-final class CancellationSignal: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func fire() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.fired else { return [] }
-            state.fired = true
-            defer { state.waiters.removeAll() }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    var hasFired: Bool { state.withLock { $0.fired } }
-
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state -> Bool in
-                if state.fired { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if fired { continuation.resume() }
-        }
-    }
-}
 
 /// Frames and queues response messages of a server call.
 struct OutboxSink: RPCMessageSink {
@@ -53,7 +26,7 @@ final class PooledCall: Sendable {
     let outbox: StreamOutbox
     let maxSendMessageBytes: Int
     /// Fired when the call is cancelled (RST_STREAM, deadline, shutdown) or has ended.
-    let ended = CancellationSignal()
+    let ended = ShutdownSignal()
     let onFinish: @Sendable (RPCError?) -> Void
 
     init(
@@ -76,7 +49,7 @@ final class PooledCall: Sendable {
     func cancel(_ error: RPCError) {
         inbox.finish(error)
         outbox.fail(error)
-        ended.fire()
+        ended.trigger()
     }
 
     /// Runs the handler to the end, or until the call is cancelled.
@@ -92,8 +65,8 @@ final class PooledCall: Sendable {
                 } catch {
                     failure = RPCError(wrapping: error)
                 }
-                if !self.ended.hasFired { self.onFinish(failure) }
-                self.ended.fire()
+                if !self.ended.isTriggered { self.onFinish(failure) }
+                self.ended.trigger()
             }
             group.addTask { await self.ended.wait() }
             await group.next()

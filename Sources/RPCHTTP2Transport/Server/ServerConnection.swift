@@ -1,6 +1,7 @@
 internal import Glibc
 internal import NGHTTP2
 internal import RPCCore
+internal import ServiceRuntime
 
 /// The state of one request stream on a server connection (loop thread only).
 final class ServerStream {
@@ -49,16 +50,12 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     let core: HTTP2ServerCore
     private var session: HTTP2Session!
     private var streams: [Int32: ServerStream] = [:]
-    private var writeBuffer: [UInt8] = []
-    private var writeOffset = 0
-    private var watchingWritable = false
-    private var readPaused = false
+    private var socket: SessionSocket
     private var closed = false
     private var shuttingDown = false
     private var lastActivity = ContinuousClock.now
     private var pingOutstanding = false
     private var keepaliveTimer: UInt64?
-    private var readBuffer: UnsafeMutableRawBufferPointer
     private var lastPathBytes: [UInt8] = []
     private var lastHandler: RPCHandler?
     /// Streams to reset (RST_STREAM NO_ERROR) once their trailers-only response is serialized:
@@ -72,13 +69,11 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         self.peer = peer
         self.loop = loop
         self.core = core
-        readBuffer = .allocate(byteCount: 64 << 10, alignment: 16)
+        socket = SessionSocket(fd: fd, loop: loop, writeLimit: core.configuration.connectionWriteBufferBytes)
         var settings = HTTP2Settings()
         settings.maxConcurrentStreams = core.configuration.maxConcurrentStreams
         session = try HTTP2Session(server: true, delegate: self, settings: settings)
     }
-
-    deinit { readBuffer.deallocate() }
 
     func start() {
         loop.register(fd: fd, handler: self)
@@ -90,36 +85,16 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
 
     func handleReadable() {
         guard !closed else { return }
-        if writeBuffer.count - writeOffset > core.configuration.connectionWriteBufferBytes {
-            // The peer is not reading what we send: stop reading until it catches up.
-            readPaused = true
-            watchingWritable = true
-            loop.setInterest(fd: fd, readable: false, writable: true)
-            return
+        switch socket.read(into: session, onData: { lastActivity = .now }) {
+        case .ok:
+            flush()
+        case .protocolError(let error):
+            core.log("connection error", ["peer": peer, "error": "\(error)"])
+            flush()  // the GOAWAY nghttp2 queued
+            close()
+        case .closedByPeer, .socketError:
+            close()
         }
-        for _ in 0..<4 {
-            let n = recv(fd, readBuffer.baseAddress, readBuffer.count, 0)
-            if n > 0 {
-                lastActivity = .now
-                do {
-                    try session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-                } catch {
-                    core.log("connection error", ["peer": peer, "error": "\(error)"])
-                    flush()
-                    close()
-                    return
-                }
-                if n < readBuffer.count { break }
-            } else if n == 0 {
-                close()
-                return
-            } else {
-                if errno == EAGAIN || errno == EINTR { break }
-                close()
-                return
-            }
-        }
-        flush()
     }
 
     func handleWritable() { flush() }
@@ -127,45 +102,18 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     /// Serializes pending frames and writes as much as the socket takes.
     func flush() {
         guard !closed else { return }
-        let limit = core.configuration.connectionWriteBufferBytes
-        while true {
-            if writeOffset == writeBuffer.count {
-                writeBuffer.removeAll(keepingCapacity: writeBuffer.capacity <= 1 << 20)
-                writeOffset = 0
-                do {
-                    try session.send(into: &writeBuffer, limit: limit)
-                    if !pendingResets.isEmpty {
-                        for id in pendingResets { session.resetStream(streamID: id, errorCode: 0) }
-                        pendingResets.removeAll()
-                        try session.send(into: &writeBuffer, limit: limit)
-                    }
-                } catch {
-                    close()
-                    return
-                }
-                if writeBuffer.isEmpty { break }
-            }
-            let n = writeBuffer.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + writeOffset, raw.count - writeOffset, Int32(MSG_NOSIGNAL))
-            }
-            if n > 0 {
-                writeOffset += n
-            } else if n < 0 && (errno == EAGAIN || errno == EINTR) {
-                break
-            } else {
-                close()
-                return
-            }
+        let outcome = socket.flush(session) {
+            // Resets wait until the trailers-only responses before them are serialized.
+            guard !pendingResets.isEmpty else { return false }
+            for id in pendingResets { session.resetStream(streamID: id, errorCode: 0) }
+            pendingResets.removeAll()
+            return true
         }
-        let pending = writeOffset < writeBuffer.count
-        if readPaused && !pending {
-            readPaused = false
-            watchingWritable = false
-            loop.setInterest(fd: fd, readable: true, writable: false)
-        } else if pending != watchingWritable && !readPaused {
-            watchingWritable = pending
-            loop.setWritable(fd: fd, pending)
+        guard case .ok = outcome else {
+            close()
+            return
         }
+        let pending = socket.hasPendingWrites
         if !pending && !session.wantsRead && !session.wantsWrite { close() }
         if shuttingDown && streams.isEmpty && !pending { close() }
     }
@@ -333,7 +281,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
-        if !stream.finished || (stream.call != nil && !stream.call!.ended.hasFired) {
+        if !stream.finished || (stream.call != nil && !stream.call!.ended.isTriggered) {
             let error = RPCError(
                 code: .cancelled,
                 message: errorCode == 0 ? "The stream closed before the call ended." : "The client cancelled the call (RST_STREAM code \(errorCode))."
@@ -550,7 +498,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         if let call = stream.call {
             call.inbox.finish(error)
             call.outbox.fail(error, trailers: trailers)
-            call.ended.fire()
+            call.ended.trigger()
         }
         if stream.responseStarted {
             if stream.call == nil {
