@@ -8,6 +8,10 @@ let defaultSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Library and executable code also fails on warnings (the house style). Test targets do not:
+/// the Swift Testing macros of this toolchain emit warnings of their own.
+let strictSwiftSettings: [SwiftSetting] = defaultSwiftSettings + [.unsafeFlags(["-warnings-as-errors"])]
+
 let products: [Product] = [
     .executable(name: "asr-svc", targets: ["asr-svc"]),
     .executable(name: "nlu-svc", targets: ["nlu-svc"]),
@@ -36,27 +40,27 @@ var targets: [Target] = [
     .target(name: "CProtos", dependencies: ["CProtobufC"]),
 
     // L1: pure Swift foundations.
-    .target(name: "RPCCore", swiftSettings: defaultSwiftSettings),
+    .target(name: "RPCCore", swiftSettings: strictSwiftSettings),
     .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"], swiftSettings: defaultSwiftSettings),
-    .target(name: "ServiceRuntime", swiftSettings: defaultSwiftSettings),
-    .target(name: "JSON", swiftSettings: defaultSwiftSettings),
+    .target(name: "ServiceRuntime", swiftSettings: strictSwiftSettings),
+    .target(name: "JSON", swiftSettings: strictSwiftSettings),
     .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: defaultSwiftSettings),
     .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"], swiftSettings: defaultSwiftSettings),
 
     // L2: safe wrappers over the C libraries.
-    .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"], swiftSettings: defaultSwiftSettings),
-    .target(name: "Protos", dependencies: ["CProtos", "CProtobufC", "RPCCore", "JSON"], swiftSettings: defaultSwiftSettings),
+    .target(name: "NGHTTP2", dependencies: ["CNGHTTP2"], swiftSettings: strictSwiftSettings),
+    .target(name: "Protos", dependencies: ["CProtos", "CProtobufC", "RPCCore", "JSON"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "ProtosTests", dependencies: ["Protos", "RPCCore"], swiftSettings: defaultSwiftSettings),
-    .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: defaultSwiftSettings),
+    .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: defaultSwiftSettings),
-    .target(name: "PocketSphinx", dependencies: ["CPocketSphinx"], swiftSettings: defaultSwiftSettings),
+    .target(name: "PocketSphinx", dependencies: ["CPocketSphinx"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PocketSphinxTests", dependencies: ["PocketSphinx"], swiftSettings: defaultSwiftSettings),
 
     // L3: transports.
     .target(
         name: "RPCHTTP2Transport",
         dependencies: ["RPCCore", "NGHTTP2", "ServiceRuntime", "CLinux"],
-        swiftSettings: defaultSwiftSettings
+        swiftSettings: strictSwiftSettings
     ),
     .testTarget(
         name: "RPCHTTP2TransportTests",
@@ -70,18 +74,18 @@ targets += [
     .target(
         name: "ServiceKit",
         dependencies: ["RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "Protos"],
-        swiftSettings: defaultSwiftSettings
+        swiftSettings: strictSwiftSettings
     ),
     .testTarget(
         name: "ServiceKitTests",
         dependencies: ["ServiceKit", "RPCCore", "RPCHTTP2Transport", "Protos", "ServiceRuntime"],
         swiftSettings: defaultSwiftSettings
     ),
-    .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: defaultSwiftSettings),
+    .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: strictSwiftSettings),
     .target(
         name: "VoiceShopCLI",
         dependencies: ["RPCCore", "RPCHTTP2Transport", "Protos"],
-        swiftSettings: defaultSwiftSettings
+        swiftSettings: strictSwiftSettings
     ),
     .testTarget(
         name: "InteropTests",
@@ -97,15 +101,15 @@ targets += [
 
 // L5: thin executables.
 targets += [
-    .executableTarget(name: "asr-svc", dependencies: ["ServiceKit"], swiftSettings: defaultSwiftSettings),
-    .executableTarget(name: "nlu-svc", dependencies: ["ServiceKit"], swiftSettings: defaultSwiftSettings),
-    .executableTarget(name: "rec-svc", dependencies: ["ServiceKit"], swiftSettings: defaultSwiftSettings),
-    .executableTarget(name: "gateway", dependencies: ["ServiceKit"], swiftSettings: defaultSwiftSettings),
-    .executableTarget(name: "voiceshop", dependencies: ["VoiceShopCLI"], swiftSettings: defaultSwiftSettings),
+    .executableTarget(name: "asr-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
+    .executableTarget(name: "nlu-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
+    .executableTarget(name: "rec-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
+    .executableTarget(name: "gateway", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
+    .executableTarget(name: "voiceshop", dependencies: ["VoiceShopCLI"], swiftSettings: strictSwiftSettings),
     .executableTarget(
         name: "voiceshop-testserver",
         dependencies: ["ServiceKit", "TestingService"],
-        swiftSettings: defaultSwiftSettings
+        swiftSettings: strictSwiftSettings
     ),
 ]
 
