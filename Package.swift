@@ -81,6 +81,11 @@ targets += [
         dependencies: ["ServiceKit", "RPCCore", "RPCHTTP2Transport", "Protos", "ServiceRuntime"],
         swiftSettings: defaultSwiftSettings
     ),
+    .target(
+        name: "RecService",
+        dependencies: ["Postgres", "ServiceRuntime"],
+        swiftSettings: strictSwiftSettings
+    ),
     .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: strictSwiftSettings),
     .target(
         name: "VoiceShopCLI",
@@ -103,7 +108,7 @@ targets += [
 targets += [
     .executableTarget(name: "asr-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "nlu-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
-    .executableTarget(name: "rec-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
+    .executableTarget(name: "rec-svc", dependencies: ["ServiceKit", "RecService", "ServiceRuntime"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "gateway", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "voiceshop", dependencies: ["VoiceShopCLI"], swiftSettings: strictSwiftSettings),
     .executableTarget(

@@ -47,7 +47,7 @@ public enum ServiceMain {
         do {
             options = try ServiceOptions(
                 name: name, defaultPort: defaultPort, arguments: arguments,
-                environment: processEnvironment(), extraFlags: extraFlags)
+                environment: ServiceOptions.processEnvironment(), extraFlags: extraFlags)
         } catch {
             let text = Array("\(name): \(error)\n".utf8)
             _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
@@ -77,16 +77,18 @@ public enum ServiceMain {
     }
 }
 
-/// The process environment, read from `environ`.
-func processEnvironment() -> [String: String] {
-    var result: [String: String] = [:]
-    var cursor = environ
-    while let entry = cursor.pointee {
-        let text = String(cString: entry)
-        if let equals = text.firstIndex(of: "=") {
-            result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+extension ServiceOptions {
+    /// The process environment, read from `environ`.
+    public static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            cursor += 1
         }
-        cursor += 1
+        return result
     }
-    return result
 }

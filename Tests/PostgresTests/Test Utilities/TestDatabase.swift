@@ -1,0 +1,135 @@
+import Foundation
+import Postgres
+import Synchronization
+
+/// A real PostgreSQL for tests: `POSTGRES_URL` when set, otherwise a private cluster started
+/// once per test process (initdb and pg_ctl from Debian's postgresql-15) in a temporary folder,
+/// reachable only through a Unix socket in that folder (so no port can clash), and stopped when
+/// the process exits. Each test gets a database of its own.
+enum TestDatabase {
+    private enum State {
+        case idle
+        case starting([CheckedContinuation<String, any Error>])
+        case ready(String)
+        case failed(String)
+    }
+
+    private static let state = Mutex(State.idle)
+    /// The cluster's folder, for the exit hook.
+    nonisolated(unsafe) private static var clusterDirectory: String?
+
+    /// A connection string for a new, empty database.
+    static func makeDatabase() async throws -> String {
+        let server = try await serverConninfo()
+        let name = "test_\(UInt64.random(in: 0...UInt64.max))"
+        let admin = try await PostgresClient(conninfo: server + " dbname=postgres", label: "test-admin")
+        try await admin.withConnection { try $0.execute("CREATE DATABASE \(name)") }
+        return server + " dbname=\(name)"
+    }
+
+    /// The server part of the connection string (host, port, user).
+    static func serverConninfo() async throws -> String {
+        if let url = ProcessInfo.processInfo.environment["POSTGRES_URL"] { return url }
+        return try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state -> Bool in
+                switch state {
+                case .idle:
+                    state = .starting([continuation])
+                    return true
+                case .starting(let waiters):
+                    state = .starting(waiters + [continuation])
+                case .ready(let conninfo):
+                    continuation.resume(returning: conninfo)
+                case .failed(let message):
+                    continuation.resume(throwing: TestDatabaseError(message))
+                }
+                return false
+            }
+            guard start else { return }
+            // initdb takes seconds: run it on a thread of its own, not the cooperative pool.
+            Thread.detachNewThread {
+                let result = Result { try startCluster() }
+                let waiters = state.withLock { state -> [CheckedContinuation<String, any Error>] in
+                    guard case .starting(let waiters) = state else { return [] }
+                    switch result {
+                    case .success(let conninfo): state = .ready(conninfo)
+                    case .failure(let error): state = .failed("\(error)")
+                    }
+                    return waiters
+                }
+                for waiter in waiters { waiter.resume(with: result) }
+            }
+        }
+    }
+
+    private static func startCluster() throws -> String {
+        let bin = "/usr/lib/postgresql/15/bin"
+        guard FileManager.default.isExecutableFile(atPath: "\(bin)/initdb") else {
+            throw TestDatabaseError("\(bin)/initdb is missing: install postgresql-15 (make setup does).")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("voiceshop-pg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // initdb refuses to run as root: run the server as the postgres user then.
+        let asRoot = getuid() == 0
+        if asRoot { try run("/bin/chown", ["postgres:postgres", directory]) }
+        func command(_ tool: String, _ arguments: [String]) throws {
+            if asRoot {
+                try run("/usr/sbin/runuser", ["-u", "postgres", "--", "\(bin)/\(tool)"] + arguments)
+            } else {
+                try run("\(bin)/\(tool)", arguments)
+            }
+        }
+        try command("initdb", ["-D", "\(directory)/data", "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
+        try command(
+            "pg_ctl",
+            [
+                "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w", "-o",
+                "-p 5432 -k \(directory) -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                "start",
+            ])
+        clusterDirectory = directory
+        atexit {
+            guard let directory = TestDatabase.clusterDirectory else { return }
+            let stop = getuid() == 0
+                ? "/usr/sbin/runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D \(directory)/data -m immediate stop >/dev/null 2>&1"
+                : "/usr/lib/postgresql/15/bin/pg_ctl -D \(directory)/data -m immediate stop >/dev/null 2>&1"
+            _ = system(stop + "; rm -rf \(directory)")
+        }
+        return "host=\(directory) port=5432 user=postgres"
+    }
+
+    /// Runs a command with posix_spawn and waits for it with waitpid. Its output goes to a
+    /// file, not a pipe: the server pg_ctl starts would inherit a pipe and hold it open.
+    static func run(_ path: String, _ arguments: [String]) throws {
+        let (status, output) = try runStatus(path, arguments)
+        guard status == 0 else {
+            throw TestDatabaseError("\(path) \(arguments.joined(separator: " ")) failed (exit \(status)): \(output)")
+        }
+    }
+
+    /// Runs a command and returns its exit status (-1 if killed by a signal) and output.
+    static func runStatus(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
+        let log = "/tmp/voiceshop-pg-cmd-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
+        defer { unlink(log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let rv = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard rv == 0 else { throw TestDatabaseError("\(path): posix_spawn failed (\(rv))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return (status & 0x7f == 0 ? (status >> 8) & 0xff : -1, output)
+    }
+}
+
+struct TestDatabaseError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
