@@ -218,11 +218,6 @@ public final class HTTP2Session {
     /// Ends the session with a GOAWAY carrying `errorCode` (no further frames are processed).
     public func terminate(errorCode: UInt32) { _ = nghttp2_session_terminate_session(session, errorCode) }
 
-    /// The peer's current limit on concurrent streams opened by us.
-    public var remoteMaxConcurrentStreams: UInt32 {
-        nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
-    }
-
     // MARK: C plumbing
 
     private static func dataProvider() -> nghttp2_data_provider {

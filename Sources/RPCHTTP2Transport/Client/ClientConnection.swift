@@ -69,9 +69,6 @@ final class ClientConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         }
     }
 
-    /// Streams open now.
-    var activeStreams: Int { streams.count }
-
     // MARK: Calls
 
     /// Opens a stream for `call` (loop thread). The call fails if the connection is not ready.

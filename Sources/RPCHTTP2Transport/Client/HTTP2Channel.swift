@@ -212,9 +212,6 @@ public final class HTTP2Channel: RPCChannel, Sendable {
         for subchannel in subchannels { subchannel.remove() }
     }
 
-    /// The addresses currently resolved (for tests and diagnostics).
-    public var resolvedAddresses: [String] { state.withLock { $0.order.map(\.description) } }
-
     // MARK: Resolution and picking
 
     private func refreshIfNeeded(force: Bool = false) async throws {

@@ -25,7 +25,6 @@ final class EventLoop: @unchecked Sendable {
     private var handlers: [Int32: any EventLoopHandler] = [:]
     private var pendingFlush: [any EventLoopHandler] = []
     private var timers = TimerHeap()
-    private let threadID = Mutex<pthread_t?>(nil)
 
     init(name: String) {
         self.name = name
@@ -45,7 +44,6 @@ final class EventLoop: @unchecked Sendable {
         let threadName = String(name.prefix(15))
         let body: @Sendable () -> Void = { [self] in
             CLinux_set_thread_name(threadName)
-            threadID.withLock { $0 = pthread_self() }
             run()
             onExit()
         }
@@ -62,11 +60,6 @@ final class EventLoop: @unchecked Sendable {
         }, context)
         precondition(rv == 0, "pthread_create: \(rv)")
         pthread_detach(thread)
-    }
-
-    /// Whether the caller runs on this loop's thread.
-    var inLoop: Bool {
-        threadID.withLock { id in id.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
     }
 
     /// Runs `job` on the loop thread soon.
