@@ -52,7 +52,7 @@ var targets: [Target] = [
     .target(name: "Protos", dependencies: ["CProtos", "CProtobufC", "RPCCore", "JSON"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "ProtosTests", dependencies: ["Protos", "RPCCore"], swiftSettings: defaultSwiftSettings),
     .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strictSwiftSettings),
-    .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: defaultSwiftSettings),
+    .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: defaultSwiftSettings),
     .target(name: "PocketSphinx", dependencies: ["CPocketSphinx"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PocketSphinxTests", dependencies: ["PocketSphinx"], swiftSettings: defaultSwiftSettings),
 
@@ -64,7 +64,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "RPCHTTP2TransportTests",
-        dependencies: ["RPCHTTP2Transport", "RPCCore", "ServiceRuntime"],
+        dependencies: ["RPCHTTP2Transport", "RPCCore", "ServiceRuntime", "TestSupport"],
         swiftSettings: defaultSwiftSettings
     ),
 ]
@@ -78,7 +78,7 @@ targets += [
     ),
     .testTarget(
         name: "ServiceKitTests",
-        dependencies: ["ServiceKit", "RPCCore", "RPCHTTP2Transport", "Protos", "ServiceRuntime"],
+        dependencies: ["ServiceKit", "RPCCore", "RPCHTTP2Transport", "Protos", "ServiceRuntime", "TestSupport"],
         swiftSettings: defaultSwiftSettings
     ),
     .target(
@@ -94,7 +94,7 @@ targets += [
     ),
     .testTarget(
         name: "InteropTests",
-        dependencies: ["RPCCore", "RPCHTTP2Transport", "Protos"],
+        dependencies: ["RPCCore", "RPCHTTP2Transport", "Protos", "TestSupport"],
         swiftSettings: defaultSwiftSettings
     ),
     .testTarget(
@@ -102,6 +102,11 @@ targets += [
         dependencies: ["VoiceShopCLI", "ServiceKit", "TestingService", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "Protos"],
         swiftSettings: defaultSwiftSettings
     ),
+]
+
+// Test-only helpers (child processes, blocking work off the cooperative pool).
+targets += [
+    .target(name: "TestSupport", swiftSettings: strictSwiftSettings),
 ]
 
 // L5: thin executables.

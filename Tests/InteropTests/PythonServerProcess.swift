@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// The stock grpcio server (tests/interop/py_server.py) run as a child process.
@@ -8,18 +9,12 @@ final class PythonServerProcess: @unchecked Sendable {
     let process: Process
     let address: String
 
-    /// The repository root, found from this file's path.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = TestSupport.repositoryRoot
 
     /// Starts the server and waits for its `{"listening": ...}` line, on a thread of its own:
     /// blocking reads must not hold one of the few threads of Swift's cooperative pool.
     static func start() async throws -> PythonServerProcess {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try PythonServerProcess() })
-            }
-        }
+        try await TestSupport.onOwnThread { try PythonServerProcess() }
     }
 
     private init() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 @Suite struct PostgresConnectionTests {
@@ -94,8 +95,7 @@ import Testing
 }
 
 @Suite struct RecServiceSchemaTests {
-    static let migrationsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("services/rec-svc/migrations").path
+    static let migrationsDirectory = TestSupport.repositoryRoot.appendingPathComponent("services/rec-svc/migrations").path
 
     @Test func recServiceMigrationsApplyToAnEmptyDatabaseAndReRunSafely() async throws {
         let client = try await PostgresClient(conninfo: try await TestDatabase.makeDatabase())
@@ -115,28 +115,21 @@ import Testing
 
     @Test func recSvcMigrateCommand() async throws {
         let conninfo = try await TestDatabase.makeDatabase()
-        let recSvc = URL(fileURLWithPath: Self.migrationsDirectory).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/rec-svc").path
+        let recSvc = TestSupport.repositoryRoot.appendingPathComponent(".build/debug/rec-svc").path
         try #require(FileManager.default.isExecutableFile(atPath: recSvc), "\(recSvc) is built by swift build")
         let arguments = ["migrate", "--database-url", conninfo, "--migrations", Self.migrationsDirectory]
-        let (status, output) = try await Self.blocking { try TestDatabase.runStatus(recSvc, arguments) }
+        let (status, output) = try await TestSupport.onOwnThread { try TestSupport.runCommand(recSvc, arguments) }
         #expect(status == 0, "\(output)")
         #expect(output.contains("migrations up to date"))
-        let (again, _) = try await Self.blocking { try TestDatabase.runStatus(recSvc, arguments) }
+        let (again, _) = try await TestSupport.onOwnThread { try TestSupport.runCommand(recSvc, arguments) }
         #expect(again == 0)
         let client = try await PostgresClient(conninfo: conninfo)
         let count = try await client.query("SELECT count(*) AS n FROM schema_migrations").first?.int("n")
         #expect(count == (try PostgresMigrator(directory: Self.migrationsDirectory)).migrations.count)
-        let (unreachable, message) = try await Self.blocking {
-            try TestDatabase.runStatus(recSvc, ["migrate", "--database-url", "host=/nonexistent port=1 user=nobody"])
+        let (unreachable, message) = try await TestSupport.onOwnThread {
+            try TestSupport.runCommand(recSvc, ["migrate", "--database-url", "host=/nonexistent port=1 user=nobody"])
         }
         #expect(unreachable == 1)
         #expect(message.contains("migrate failed"))
-    }
-
-    private static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-        }
     }
 }

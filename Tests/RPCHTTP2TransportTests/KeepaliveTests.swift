@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import RPCCore
 import ServiceRuntime
+import TestSupport
 import Testing
 
 @testable import RPCHTTP2Transport
@@ -21,7 +22,7 @@ import Testing
             defer { server.beginGracefulShutdown() }
             let port = server.listeningAddress.port
             // A raw client: the HTTP/2 preface and an empty SETTINGS frame, then silence.
-            let frames = try await Self.blocking { () -> [UInt8] in
+            let frames = try await TestSupport.onOwnThread { () -> [UInt8] in
                 let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
                 defer { close(fd) }
                 var address = sockaddr_in()
@@ -74,12 +75,6 @@ import Testing
             #expect(server.statistics.cancelledCalls == 0)
             channel.close()
             server.beginGracefulShutdown()
-        }
-    }
-
-    private static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import RPCCore
 import RPCHTTP2Transport
 import ServiceRuntime
+import TestSupport
 import Testing
 
 @Suite struct ServerSmokeTests {
@@ -16,33 +17,11 @@ import Testing
             for method in ["InlineEcho", "PooledEcho"] {
                 let body = FileManager.default.temporaryDirectory.appendingPathComponent("body-\(UUID()).bin")
                 try Data([0, 0, 0, 0, 3, 1, 2, 3]).write(to: body)
-                let output = try await run("/usr/bin/nghttp", ["-v", "-d", body.path, "-H", "content-type: application/grpc", "-H", "te: trailers",
-                    "http://127.0.0.1:\(server.listeningAddress.port)/test.Raw/\(method)"])
+                let (_, output) = try await TestSupport.onOwnThread { try TestSupport.runCommand("/usr/bin/nghttp", ["-v", "-d", body.path, "-H", "content-type: application/grpc", "-H", "te: trailers",
+                    "http://127.0.0.1:\(server.listeningAddress.port)/test.Raw/\(method)"]) }
                 #expect(output.contains("grpc-status: 0"), "\(output)")
             }
             server.beginGracefulShutdown()
         }
-    }
-
-    /// Runs a command on a thread of its own (it blocks) and returns its output.
-    private func run(_ path: String, _ arguments: [String]) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try Self.runBlocking(path, arguments) })
-            }
-        }
-    }
-
-    private static func runBlocking(_ path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }

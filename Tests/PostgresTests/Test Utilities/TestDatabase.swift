@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Synchronization
+import TestSupport
 
 /// A real PostgreSQL for tests: `POSTGRES_URL` when set, otherwise a private cluster started
 /// once per test process (initdb and pg_ctl from Debian's postgresql-15) in a temporary folder,
@@ -101,31 +102,10 @@ enum TestDatabase {
     /// Runs a command with posix_spawn and waits for it with waitpid. Its output goes to a
     /// file, not a pipe: the server pg_ctl starts would inherit a pipe and hold it open.
     static func run(_ path: String, _ arguments: [String]) throws {
-        let (status, output) = try runStatus(path, arguments)
+        let (status, output) = try TestSupport.runCommand(path, arguments)
         guard status == 0 else {
             throw TestDatabaseError("\(path) \(arguments.joined(separator: " ")) failed (exit \(status)): \(output)")
         }
-    }
-
-    /// Runs a command and returns its exit status (-1 if killed by a signal) and output.
-    static func runStatus(_ path: String, _ arguments: [String]) throws -> (Int32, String) {
-        let log = "/tmp/voiceshop-pg-cmd-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log"
-        defer { unlink(log) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let rv = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard rv == 0 else { throw TestDatabaseError("\(path): posix_spawn failed (\(rv))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return (status & 0x7f == 0 ? (status >> 8) & 0xff : -1, output)
     }
 }
 
