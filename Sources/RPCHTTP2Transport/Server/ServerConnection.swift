@@ -189,7 +189,6 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
 
     func sessionBeginHeaders(streamID: Int32) {
         guard streams[streamID] == nil else { return }
-        lastActivity = .now
         streams[streamID] = ServerStream(id: streamID, maxMessageBytes: core.configuration.maxReceiveMessageBytes)
     }
 
