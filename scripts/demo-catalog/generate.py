@@ -392,6 +392,9 @@ def review_for(rng, p, rating):
         "short": p["short"], "brand": p["brand"],
         "duration": rng.choice(rt.DURATIONS), "usage": rng.choice(rt.USAGE[p["kind"]]),
     }
+    worn = p["kind"] in rt.WORN
+    ctx.update({"used": "wore" if worn else "used", "Used": "Wore" if worn else "Used",
+                "using": "wearing" if worn else "using", "used_pp": "worn" if worn else "used"})
     aspects = list(rt.aspects_for(p["kind"]))
     attrs = p["attributes"]
     if attrs.get("noise_cancelling") == "no":
@@ -411,7 +414,7 @@ def review_for(rng, p, rating):
         opener = rng.choice(rt.OPENERS)
         if "{short}" in opener and p["kind"] not in ("headphones", "earbuds", "running", "lego",
                                                        "boardgame", "phone", "laptop", "speaker"):
-            opener = "I've been using {it} {usage}." if rng.random() < 0.5 else "Bought {it} on sale and used {it} {usage}."
+            opener = "I've been {using} {it} {usage}." if rng.random() < 0.5 else "Bought {it} on sale and {used} {it} {usage}."
         s = fill(opener, ctx)
         sentences.append(s[0].upper() + s[1:])
     for i, (name, pos, neg) in enumerate(chosen):

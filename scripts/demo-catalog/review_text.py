@@ -631,7 +631,7 @@ USAGE = {
     "jacket": ["on my morning dog walks", "hiking in the rain", "commuting by bike"],
     "sweater": ["around the house", "to the office", "on chilly evenings"],
     "activewear": ["to spin class", "on my morning runs", "to yoga"],
-    "kids": ["to school", "at the park", "to a birthday party"],
+    "kids": ["for school", "for the park", "for a birthday party"],
     "running": ["on my marathon training block", "for daily 5Ks", "on the treadmill and the road"],
     "sneakers": ["every day", "at work", "on a city trip"],
     "boots": ["through a snowy winter", "on muddy trails", "to work every day"],
@@ -662,13 +662,17 @@ USAGE = {
 
 OPENERS = [
     "I've had the {short} for {duration} now.",
-    "Bought {it} on sale and used {it} {usage}.",
-    "I've been using {it} {usage}.",
+    "Bought {it} on sale and {used} {it} {usage}.",
+    "I've been {using} {it} {usage}.",
     "Picked {it} up after reading a lot of reviews.",
     "Second {noun} from {brand} for me.",
-    "Got {it} as a gift and have used {it} {usage}.",
-    "Used {it} {usage} for {duration}.",
+    "Got {it} as a gift and have {used_pp} {it} {usage}.",
+    "{Used} {it} {usage} for {duration}.",
 ]
+
+# Things worn take "wear" in the openers, everything else "use".
+WORN = ["dress", "top", "jeans", "jacket", "sweater", "activewear", "running", "sneakers",
+        "boots", "sandals", "fragrance", "watch"]
 
 DURATIONS = ["two weeks", "a month", "six weeks", "three months", "half a year", "almost a year"]
 
