@@ -1,5 +1,5 @@
 # VoiceShop developer entry points. CI runs `make test` (through .ci/run) in a fresh clone.
-#   make setup | build | release | generate | check-generated | test | test-interop | run | bench | lint | clean
+#   make setup | build | release | generate | check-generated | test | test-interop | test-data | run | bench | lint | clean
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 # Prerequisites run in the order written (setup before anything that needs its packages).
@@ -15,7 +15,7 @@ PYTEST_FLAGS ?= -q
 # What proto/generate.sh writes; check-generated fails if regenerating changes any of it.
 GENERATED := Sources/CProtos Sources/Protos/Generated
 
-.PHONY: help setup build release generate check-generated test test-swift test-interop run bench lint clean distclean
+.PHONY: help setup build release generate check-generated test test-swift test-interop test-data run bench lint clean distclean
 
 help:
 	@sed -n '1,2p' Makefile
@@ -42,8 +42,8 @@ check-generated: generate
 	fi
 	@echo "generated code is up to date"
 
-# Everything: unit, integration and interop tests. Benchmarks are not part of it (make bench).
-test: setup check-generated test-swift test-interop
+# Everything: unit, integration and interop tests, and the demo data check. Benchmarks are not part of it (make bench).
+test: setup check-generated test-swift test-interop test-data
 
 test-swift:
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
@@ -57,6 +57,10 @@ ifeq ($(INTEROP_SERVER)$(INTEROP_TARGET),)
 endif
 	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/interop
 
+# The committed demo data: valid, consistent, and equal to a fresh generator run (no build needed).
+test-data: setup
+	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/data
+
 run: setup release
 	scripts/run-local
 
@@ -68,7 +72,7 @@ lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests
 
 clean:
-	rm -rf .build .pytest_cache tests/interop/__pycache__
+	rm -rf .build .pytest_cache tests/interop/__pycache__ tests/data/__pycache__ tests/data/.pytest_cache
 
 # Also removes .voiceshop/ (the Python venv and any local PostgreSQL data).
 distclean: clean
