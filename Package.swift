@@ -106,7 +106,7 @@ targets += [
 
 // Test-only helpers (child processes, blocking work off the cooperative pool).
 targets += [
-    .target(name: "TestSupport", swiftSettings: strictSwiftSettings),
+    .target(name: "TestSupport", dependencies: ["Postgres"], swiftSettings: strictSwiftSettings),
 ]
 
 // L5: thin executables.

@@ -119,6 +119,52 @@ public final class PostgresConnection {
         return copied
     }
 
+    /// Starts listening on a notification channel (`LISTEN`); the identifier is quoted by libpq.
+    /// - Throws: `PostgresError`.
+    public func listen(_ channel: String) throws {
+        guard let quoted = PQescapeIdentifier(connection, channel, channel.utf8.count) else {
+            throw PostgresError(code: .query, message: Self.trimmed(PQerrorMessage(connection)))
+        }
+        defer { PQfreemem(quoted) }
+        try execute("LISTEN " + String(cString: quoted))
+    }
+
+    /// Waits up to `timeoutMilliseconds` for notifications of the channels this connection
+    /// listens on, and returns those that arrived (possibly none).
+    /// - Throws: `PostgresError` with code `.connection` when the connection broke.
+    public func waitForNotifications(timeoutMilliseconds: Int32) throws -> [PostgresNotification] {
+        var notifications = drainNotifications()
+        if !notifications.isEmpty { return notifications }
+        let socket = PQsocket(connection)
+        guard socket >= 0 else { throw PostgresError(code: .connection, message: "the connection has no socket") }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, timeoutMilliseconds)
+        if ready < 0 && errno != EINTR {
+            throw PostgresError(code: .connection, message: "poll failed (errno \(errno))")
+        }
+        if ready > 0 {
+            guard PQconsumeInput(connection) == 1 else {
+                throw PostgresError(code: .connection, message: Self.trimmed(PQerrorMessage(connection)))
+            }
+            notifications = drainNotifications()
+        }
+        if PQstatus(connection) != CONNECTION_OK {
+            throw PostgresError(code: .connection, message: Self.trimmed(PQerrorMessage(connection)))
+        }
+        return notifications
+    }
+
+    private func drainNotifications() -> [PostgresNotification] {
+        var result: [PostgresNotification] = []
+        while let notify = PQnotifies(connection) {
+            result.append(
+                PostgresNotification(
+                    channel: String(cString: notify.pointee.relname), payload: String(cString: notify.pointee.extra)))
+            PQfreemem(notify)
+        }
+        return result
+    }
+
     /// Escapes a value for the COPY text format.
     public static func copyEscape(_ value: String?) -> String {
         guard let value else { return "\\N" }
@@ -161,7 +207,12 @@ public final class PostgresConnection {
         default:
             let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let message = Self.trimmed(PQresultErrorMessage(result))
-            let broken = PQstatus(connection) != CONNECTION_OK
+            // A broken connection, or a server going away (class 08 connection exceptions,
+            // 57P01-57P03 shutdown and cannot-connect-now) is a connection error: retry later.
+            // An error without SQLSTATE was made by libpq itself, which happens when the server
+            // vanished ("server closed the connection unexpectedly"): PQstatus may still say OK.
+            let broken = PQstatus(connection) != CONNECTION_OK || sqlState == nil
+                || sqlState.map { $0.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains($0) } == true
             throw PostgresError(code: broken ? .connection : .query, sqlState: sqlState, message: message)
         }
     }

@@ -60,3 +60,11 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
 
     public subscript(position: Int) -> Row { Row(columns: columns, values: values[position]) }
 }
+
+/// A notification received on a channel the connection listens on (`LISTEN`/`NOTIFY`).
+public struct PostgresNotification: Hashable, Sendable {
+    /// The channel name.
+    public var channel: String
+    /// The payload; empty when none was sent.
+    public var payload: String
+}

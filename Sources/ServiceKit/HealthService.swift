@@ -36,6 +36,12 @@ public final class HealthService: RegistrableRPCService, Sendable {
         for continuation in continuations { continuation.yield(status) }
     }
 
+    /// Sets every known service (and the server) to `status`.
+    public func setAll(_ status: Status) {
+        let services = state.withLock { Array($0.statuses.keys) }
+        for service in services { setStatus(status, for: service) }
+    }
+
     /// Marks every service NOT_SERVING (at the start of a graceful shutdown).
     public func markAllNotServing() {
         let services = state.withLock { Array($0.statuses.keys) }

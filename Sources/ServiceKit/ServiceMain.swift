@@ -1,4 +1,5 @@
 internal import Glibc
+internal import Protos
 public import RPCCore
 internal import RPCHTTP2Transport
 public import ServiceRuntime
@@ -33,7 +34,25 @@ public enum ServiceMain {
         name: String,
         defaultPort: Int,
         extraFlags: [String] = [],
-        makeServices: @Sendable (ServiceOptions, Logger) async throws -> [any RegistrableRPCService]
+        makeServices: @Sendable @escaping (ServiceOptions, Logger) async throws -> [any RegistrableRPCService]
+    ) async -> Never {
+        await run(name: name, defaultPort: defaultPort, extraFlags: extraFlags) { setup in
+            ServiceParts(rpcServices: try await makeServices(setup.options, setup.logger))
+        }
+    }
+
+    /// Runs a service process whose readiness is decided by the service (a database that
+    /// must be reachable, an index that must be loaded), with background work running beside
+    /// the server. Never returns; exit codes as above.
+    /// - Parameters:
+    ///   - makeParts: builds the RPC services and background services. When its parts say
+    ///     `ready: false`, health answers NOT_SERVING until the service sets SERVING through
+    ///     `setup.health`.
+    public static func run(
+        name: String,
+        defaultPort: Int,
+        extraFlags: [String] = [],
+        makeParts: @Sendable (ServiceSetup) async throws -> ServiceParts
     ) async -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.contains("--help") || arguments.contains("-h") {
@@ -57,23 +76,56 @@ public enum ServiceMain {
         // Watch SIGTERM/SIGINT before anything slow starts, so an early signal still exits cleanly.
         let signals = UnixSignals(logger: logger)
         do {
-            let services = try await makeServices(options, logger)
+            let health = HealthService()
+            let parts = try await makeParts(ServiceSetup(options: options, logger: logger, health: health))
+            let services = parts.rpcServices
             let serviceNames = services.compactMap { service -> [String]? in
                 var router = RPCRouter()
                 service.registerMethods(with: &router)
                 return Array(router.serviceNames)
             }.flatMap { $0 }
-            let health = HealthService(serving: serviceNames)
+            for service in serviceNames + [""] where health.status(of: service) == nil || !parts.ready {
+                health.setStatus(parts.ready ? .serving : .notServing, for: service)
+            }
             let server = try HTTP2Server(configuration: options.server, services: services + [health], logger: logger)
+            // Stopped last-first: background work stops before health drains and the server.
             try await ServiceGroup(
-                services: [server, HealthDrainHook(health: health)], shutdown: signals.shutdown, logger: logger
+                services: [server, HealthDrainHook(health: health)] + parts.backgroundServices,
+                shutdown: signals.shutdown, logger: logger
             ).run()
             logger.info("stopped", ["completed_calls": server.statistics.completedCalls])
             exit(0)
+        } catch let error as ServiceOptions.ConfigurationError {
+            let text = Array("\(name): \(error)\n".utf8)
+            _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            exit(2)
         } catch {
             logger.error("failed", ["error": "\(error)"])
             exit(1)
         }
+    }
+}
+
+/// What a service's set-up gets: its options, its logger, and the health service it may
+/// drive (see `ServiceMain.run(name:defaultPort:extraFlags:makeParts:)`).
+public struct ServiceSetup: Sendable {
+    public let options: ServiceOptions
+    public let logger: Logger
+    public let health: HealthService
+}
+
+/// What a service process runs: RPC services on the gRPC server, and background services
+/// (index sync, model reloads) in the same service group.
+public struct ServiceParts: Sendable {
+    public var rpcServices: [any RegistrableRPCService]
+    public var backgroundServices: [any Service]
+    /// Whether health starts SERVING; false leaves it NOT_SERVING until the service says so.
+    public var ready: Bool
+
+    public init(rpcServices: [any RegistrableRPCService], backgroundServices: [any Service] = [], ready: Bool = true) {
+        self.rpcServices = rpcServices
+        self.backgroundServices = backgroundServices
+        self.ready = ready
     }
 }
 

@@ -10,6 +10,8 @@ public struct ServiceOptions: Sendable {
     /// An error in the configuration, for the person starting the service.
     public struct ConfigurationError: Error, CustomStringConvertible {
         public let description: String
+
+        public init(_ description: String) { self.description = description }
     }
 
     /// The service name, e.g. `asr-svc`.
@@ -53,7 +55,7 @@ public struct ServiceOptions: Sendable {
         while index < arguments.count {
             let argument = arguments[index]
             guard argument.hasPrefix("--") else {
-                throw ConfigurationError(description: "Unexpected argument '\(argument)'. Flags look like --listen 127.0.0.1:50051.")
+                throw ConfigurationError("Unexpected argument '\(argument)'. Flags look like --listen 127.0.0.1:50051.")
             }
             var flag = String(argument.dropFirst(2))
             var value: String
@@ -61,12 +63,12 @@ public struct ServiceOptions: Sendable {
                 value = String(flag[flag.index(after: equals)...])
                 flag = String(flag[..<equals])
             } else {
-                guard index + 1 < arguments.count else { throw ConfigurationError(description: "--\(flag) needs a value.") }
+                guard index + 1 < arguments.count else { throw ConfigurationError("--\(flag) needs a value.") }
                 index += 1
                 value = arguments[index]
             }
             guard known.contains(flag) else {
-                throw ConfigurationError(description: "Unknown flag --\(flag). Known: \(known.sorted().map { "--\($0)" }.joined(separator: ", ")).")
+                throw ConfigurationError("Unknown flag --\(flag). Known: \(known.sorted().map { "--\($0)" }.joined(separator: ", ")).")
             }
             values[flag] = value
             index += 1
@@ -82,7 +84,7 @@ public struct ServiceOptions: Sendable {
         do {
             address = try HostPort(parsing: values["listen"] ?? "0.0.0.0:\(defaultPort)")
         } catch {
-            throw ConfigurationError(description: "--listen: \(error)")
+            throw ConfigurationError("--listen: \(error)")
         }
         server = HTTP2ServerConfiguration(address: address)
         if let loops = try Self.int(values, "event-loops", 1...256) { server.eventLoops = loops }
@@ -94,7 +96,7 @@ public struct ServiceOptions: Sendable {
         case "info": logLevel = .info
         case "warning": logLevel = .warning
         case "error": logLevel = .error
-        case let other: throw ConfigurationError(description: "Unknown log level '\(other)'.")
+        case let other: throw ConfigurationError("Unknown log level '\(other)'.")
         }
     }
 
@@ -109,7 +111,7 @@ public struct ServiceOptions: Sendable {
     private static func int(_ values: [String: String], _ flag: String, _ range: ClosedRange<Int>) throws -> Int? {
         guard let text = values[flag] else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError(description: "--\(flag) must be a number in \(range.lowerBound)...\(range.upperBound), not '\(text)'.")
+            throw ConfigurationError("--\(flag) must be a number in \(range.lowerBound)...\(range.upperBound), not '\(text)'.")
         }
         return value
     }
