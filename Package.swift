@@ -83,8 +83,15 @@ targets += [
     ),
     .target(
         name: "RecService",
-        dependencies: ["Postgres", "ServiceRuntime"],
+        dependencies: ["Postgres", "ServiceRuntime", "RPCCore", "Protos", "JSON"],
         swiftSettings: strictSwiftSettings
+    ),
+    .testTarget(
+        name: "RecServiceTests",
+        dependencies: [
+            "RecService", "Postgres", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceKit", "ServiceRuntime", "TestSupport",
+        ],
+        swiftSettings: defaultSwiftSettings
     ),
     .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: strictSwiftSettings),
     .target(
@@ -113,7 +120,7 @@ targets += [
 targets += [
     .executableTarget(name: "asr-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "nlu-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
-    .executableTarget(name: "rec-svc", dependencies: ["ServiceKit", "RecService", "ServiceRuntime"], swiftSettings: strictSwiftSettings),
+    .executableTarget(name: "rec-svc", dependencies: ["ServiceKit", "RecService", "ServiceRuntime", "Postgres", "Protos"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "gateway", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "voiceshop", dependencies: ["VoiceShopCLI"], swiftSettings: strictSwiftSettings),
     .executableTarget(

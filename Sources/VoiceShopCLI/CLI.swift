@@ -16,7 +16,14 @@ public enum CLI {
               Prints SERVING or NOT_SERVING; exits 0 only when serving.
           voiceshop list [SERVICE]
               Lists the methods VoiceShop's contracts define, with their request and response types.
-        exit status: 0 on OK, 1 when the call fails (the gRPC status is printed on stderr), 2 on bad usage.
+          voiceshop catalog import FILE [--target HOST:PORT] [--format jsonl|csv|mercari] [--dry-run]
+              Streams a catalog file to rec-svc's CatalogAdmin/ImportProducts (idempotent by sku),
+              with a progress bar on a terminal. Bad rows are listed by line number; the rest is
+              imported. The format follows the extension (.jsonl, .csv, .tsv = Mercari export).
+              --target defaults to $VOICESHOP_REC_ADDR or 127.0.0.1:50063.
+          voiceshop catalog stats [--target HOST:PORT]
+        exit status: 0 on OK, 1 when the call fails (the gRPC status is printed on stderr) or an import
+        had bad rows, 2 on bad usage.
         """
 
     /// A failure that ends the command with `status`.
@@ -42,6 +49,7 @@ public enum CLI {
         var timeout: Duration?
         var metadata = Metadata()
         var pretty = false
+        var catalogOptions = CatalogOptions()
         var index = 1
         while index < arguments.count {
             let argument = arguments[index]
@@ -62,6 +70,12 @@ public enum CLI {
                 metadata.add(key, value)
             case "--pretty":
                 pretty = true
+            case "--target", "--format":
+                index += 1
+                guard index < arguments.count else { throw Failure(status: 2, description: "\(argument) needs a value.") }
+                if argument == "--target" { catalogOptions.target = arguments[index] } else { catalogOptions.format = arguments[index] }
+            case "--dry-run":
+                catalogOptions.dryRun = true
             case "-h", "--help":
                 throw Failure(status: 0, description: usage)
             default:
@@ -84,6 +98,9 @@ public enum CLI {
             let methods = positional.first.map { ProtoRegistry.methods(ofService: $0) } ?? ProtoRegistry.methods
             guard !methods.isEmpty else { throw Failure(status: 1, description: "No service named \(positional[0]).") }
             for method in methods { output(method.description) }
+        case "catalog":
+            catalogOptions.timeout = timeout
+            try await catalog(positional, options: catalogOptions, output: output)
         default:
             throw Failure(status: 2, description: "Unknown command '\(command)'.\n\(usage)")
         }

@@ -1,45 +1,80 @@
 import Glibc
+import Postgres
+import Protos
 import RecService
 import ServiceKit
 import ServiceRuntime
 
-/// rec-svc: catalog, search and ranking on PostgreSQL. Its Rec and CatalogAdmin methods arrive
-/// with the rec-svc issue; today it serves health, and applies the schema migrations at start
-/// when `--database-url` (or `REC_SVC_DATABASE_URL`) is set. `rec-svc migrate` only migrates.
+/// rec-svc: catalog, search, recommendations and shopping actions on PostgreSQL.
+///
+/// `rec-svc [--database-url URL]` migrates the schema, loads the catalog into its in-memory
+/// index and serves `voiceshop.rec.v1.Rec` and `voiceshop.rec.v1.CatalogAdmin`. Health is
+/// NOT_SERVING until the catalog is loaded and whenever PostgreSQL is unreachable.
+/// `rec-svc migrate` only migrates; `rec-svc load-demo` loads the demo catalog.
 @main
 enum Entrypoint {
-    static let flags = ["database-url", "migrations"]
+    static let flags = ["database-url", "migrations", "pool-size", "demo-dir"]
 
     static func main() async {
-        if CommandLine.arguments.dropFirst().first == "migrate" {
-            await migrateAndExit()
-        }
-        await ServiceMain.run(name: "rec-svc", defaultPort: 50063, extraFlags: flags) { options, logger in
-            if let url = options.value("database-url") {
-                try await RecDatabase.migrate(
-                    conninfo: url, directory: options.value("migrations") ?? RecDatabase.defaultMigrationsDirectory, logger: logger)
+        switch CommandLine.arguments.dropFirst().first {
+        case "migrate": await command { options, logger, url in
+                try await RecDatabase.migrate(conninfo: url, directory: migrations(options), logger: logger)
             }
-            return []
+        case "load-demo": await command { options, logger, url in
+                try await RecDatabase.migrate(conninfo: url, directory: migrations(options), logger: logger)
+                let counts = try await DemoLoader.load(
+                    directory: options.value("demo-dir") ?? DemoLoader.defaultDirectory, conninfo: url, logger: logger)
+                logger.info("demo catalog loaded", counts)
+            }
+        default: break
+        }
+        await ServiceMain.run(name: "rec-svc", defaultPort: 50063, extraFlags: flags) { setup in
+            let options = setup.options
+            guard let url = options.value("database-url") else {
+                throw ServiceOptions.ConfigurationError("rec-svc needs --database-url or REC_SVC_DATABASE_URL (a libpq connection string or URI)")
+            }
+            let poolSize = Int(options.value("pool-size") ?? "") ?? 8
+            guard (1...256).contains(poolSize) else { throw ServiceOptions.ConfigurationError("--pool-size must be from 1 to 256") }
+            try await RecDatabase.migrate(conninfo: url, directory: migrations(options), logger: setup.logger)
+            let pool = PostgresPool(conninfo: url, size: poolSize, label: "rec")
+            let runtime = RecRuntime(pool: pool, index: CatalogIndex(), logger: setup.logger)
+            let health = setup.health
+            let sync = CatalogSync(conninfo: url, pool: pool, index: runtime.index, logger: setup.logger) { ready in
+                health.setAll(ready ? .serving : .notServing)
+            }
+            return ServiceParts(
+                rpcServices: [RecRPCService(runtime: runtime), CatalogAdminRPCService(runtime: runtime)],
+                backgroundServices: [sync], ready: false)
         }
     }
 
-    /// `rec-svc migrate [--database-url URL] [--migrations DIR]`: exit 0 when up to date.
-    static func migrateAndExit() async -> Never {
+    static func migrations(_ options: ServiceOptions) -> String {
+        options.value("migrations") ?? RecDatabase.defaultMigrationsDirectory
+    }
+
+    /// Runs a one-shot subcommand (`rec-svc migrate`, `rec-svc load-demo`): exit 0 when it
+    /// succeeded, 1 when it failed, 2 on bad configuration.
+    static func command(_ body: @Sendable (ServiceOptions, Logger, String) async throws -> Void) async -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst(2))
+        let options: ServiceOptions
         do {
-            let options = try ServiceOptions(
+            options = try ServiceOptions(
                 name: "rec-svc", defaultPort: 50063, arguments: arguments, environment: ServiceOptions.processEnvironment(),
                 extraFlags: flags)
-            let logger = Logger(service: "rec-svc", minimumLevel: options.logLevel)
-            guard let url = options.value("database-url") else {
-                logger.error("rec-svc migrate needs --database-url or REC_SVC_DATABASE_URL")
-                exit(2)
-            }
-            try await RecDatabase.migrate(
-                conninfo: url, directory: options.value("migrations") ?? RecDatabase.defaultMigrationsDirectory, logger: logger)
+        } catch {
+            Logger(service: "rec-svc").error("bad configuration", ["error": "\(error)"])
+            exit(2)
+        }
+        let logger = Logger(service: "rec-svc", minimumLevel: options.logLevel)
+        guard let url = options.value("database-url") else {
+            logger.error("rec-svc \(CommandLine.arguments[1]) needs --database-url or REC_SVC_DATABASE_URL")
+            exit(2)
+        }
+        do {
+            try await body(options, logger, url)
             exit(0)
         } catch {
-            Logger(service: "rec-svc").error("migrate failed", ["error": "\(error)"])
+            logger.error("\(CommandLine.arguments[1]) failed", ["error": "\(error)"])
             exit(1)
         }
     }

@@ -16,6 +16,7 @@ except ImportError as error:  # pragma: no cover
 
 import pytest
 
+import pg
 import protostubs
 import servers
 from helpers import CHANNEL_OPTIONS, RPC_TIMEOUT_S
@@ -91,3 +92,22 @@ def stats(pb, stub):
 
     return read
 
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The connection string (without dbname) of a PostgreSQL server for the session."""
+    if os.environ.get("POSTGRES_URL"):
+        yield os.environ["POSTGRES_URL"]
+        return
+    cluster = pg.Cluster()
+    try:
+        yield cluster.server
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def database_url(postgres_server):
+    """A new, empty database."""
+    return pg.new_database(postgres_server)

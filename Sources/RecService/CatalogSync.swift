@@ -1,0 +1,109 @@
+internal import Dispatch
+internal import Glibc
+internal import JSON
+public import Postgres
+public import ServiceRuntime
+internal import Synchronization
+
+/// Keeps the in-memory index in step with PostgreSQL and reports whether rec-svc can serve.
+///
+/// At start it loads the catalog and the popularity counts. It then listens on the
+/// `catalog_changed` channel (0001_catalog.sql) on a connection of its own and applies each
+/// change. When that connection breaks (PostgreSQL restarted or went away) it reports
+/// NOT_SERVING, reconnects with exponential backoff (100 ms doubling to 5 s), reloads
+/// everything it may have missed, and reports SERVING again.
+public final class CatalogSync: Service {
+    private let conninfo: String
+    private let pool: PostgresPool
+    private let index: CatalogIndex
+    private let logger: Logger
+    private let onReadiness: @Sendable (Bool) -> Void
+    private let stopped = Atomic<Bool>(false)
+    private let loaded = ShutdownSignal()
+
+    /// - Parameter onReadiness: called with true when the index is loaded and the database
+    ///   reachable, false when the database went away.
+    public init(
+        conninfo: String, pool: PostgresPool, index: CatalogIndex, logger: Logger,
+        onReadiness: @escaping @Sendable (Bool) -> Void
+    ) {
+        self.conninfo = conninfo
+        self.pool = pool
+        self.index = index
+        self.logger = logger
+        self.onReadiness = onReadiness
+    }
+
+    /// Waits until the first full load finished.
+    public func waitUntilLoaded() async { await loaded.wait() }
+
+    public func run() async throws {
+        // The listener blocks in poll(): it runs on a thread of its own, not the cooperative pool.
+        let done = ShutdownSignal()
+        DispatchQueue(label: "voiceshop.catalog-sync").async { [self] in
+            listenLoop()
+            done.trigger()
+        }
+        await withTaskCancellationHandler {
+            await done.wait()
+        } onCancel: {
+            stopped.store(true, ordering: .relaxed)
+        }
+    }
+
+    private func listenLoop() {
+        var backoffMilliseconds: Int32 = 100
+        while !stopped.load(ordering: .relaxed) {
+            do {
+                let connection = try PostgresConnection(conninfo: conninfo)
+                try connection.listen("catalog_changed")
+                // LISTEN first, then load: a change committed in between is seen twice, never lost.
+                try reloadAll(connection)
+                backoffMilliseconds = 100
+                onReadiness(true)
+                loaded.trigger()
+                while !stopped.load(ordering: .relaxed) {
+                    let notifications = try connection.waitForNotifications(timeoutMilliseconds: 250)
+                    if !notifications.isEmpty { try apply(notifications, connection) }
+                }
+            } catch {
+                guard !stopped.load(ordering: .relaxed) else { break }
+                onReadiness(false)
+                logger.warning("catalog database unreachable; retrying", ["error": "\(error)", "retry_ms": Int(backoffMilliseconds)])
+                var slept: Int32 = 0
+                while slept < backoffMilliseconds && !stopped.load(ordering: .relaxed) {
+                    usleep(50_000)
+                    slept += 50
+                }
+                backoffMilliseconds = min(backoffMilliseconds * 2, 5_000)
+            }
+        }
+    }
+
+    private func reloadAll(_ connection: PostgresConnection) throws {
+        let start = ContinuousClock.now
+        let products = try CatalogStore.allProducts(connection)
+        index.rebuild(products)
+        index.setPopularity(try EventStore.popularity(connection))
+        logger.info("catalog loaded", ["products": products.count, "ms": Int((ContinuousClock.now - start) / .milliseconds(1))])
+    }
+
+    /// Applies notifications: re-reads the changed ids (a missing or deleted product leaves
+    /// the index), or reloads everything when a payload lists no ids.
+    private func apply(_ notifications: [PostgresNotification], _ connection: PostgresConnection) throws {
+        var ids: Set<Int64> = []
+        for notification in notifications {
+            guard let payload = try? JSONValue(parsing: notification.payload), let list = payload["ids"]?.arrayValue else {
+                try reloadAll(connection)
+                return
+            }
+            for id in list { if let value = id.integer(as: Int64.self) { ids.insert(value) } }
+        }
+        let sorted = ids.sorted()
+        let live = try CatalogStore.products(ids: sorted, connection)
+        let liveIDs = Set(live.map(\.id))
+        index.remove(ids: sorted.filter { !liveIDs.contains($0) })
+        index.upsert(live)
+        logger.debug("catalog changes applied", ["changed": live.count, "removed": sorted.count - live.count])
+    }
+}

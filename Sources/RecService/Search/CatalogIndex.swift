@@ -1,0 +1,492 @@
+internal import Glibc
+internal import Protos
+
+/// The in-memory search index over the live catalog: a BM25 inverted index over title,
+/// brand, category, attributes and description; exact filters; facets; and the re-ranking
+/// blend. It is built from PostgreSQL at start and kept in step by `CatalogSync`.
+///
+/// Thread-safe: searches share a read lock, changes take the write lock. An update
+/// tombstones the old document and appends the new one; the index compacts itself when a
+/// quarter of it is tombstones.
+public final class CatalogIndex: Sendable {
+    /// Field weights of the BM25F-style term frequency.
+    static let titleWeight: Float = 3, brandWeight: Float = 2, categoryWeight: Float = 2, attributeWeight: Float = 1.5,
+        descriptionWeight: Float = 1
+
+    struct Posting {
+        var doc: Int32
+        var tf: Float
+    }
+
+    struct Document {
+        var product: CatalogProduct
+        var brandID: Int32
+        var categoryID: Int32
+        /// The analysed segments of the category path ("Women/Dresses" → ["women", "dress"]).
+        var categorySegments: [String]
+        /// Attribute name → analysed values.
+        var attributeValues: [String: [String]]
+        var length: Float
+        var ratingPrior: Float
+    }
+
+    struct Storage {
+        var documents: [Document?] = []
+        var documentOfProduct: [Int64: Int32] = [:]
+        var termIDs: [String: Int32] = [:]
+        var postings: [[Posting]] = []
+        var brandNames: [String] = []
+        var brandIDs: [String: Int32] = [:]
+        var categoryNames: [String] = []
+        var categoryIDs: [String: Int32] = [:]
+        var totalLength: Double = 0
+        var liveCount = 0
+        var tombstones = 0
+        /// Interaction counts per product (purchases weigh most), for the popularity prior.
+        var popularity: [Int64: Float] = [:]
+        var maxPopularity: Float = 0
+    }
+
+    private let lock = ReadWriteLock()
+    nonisolated(unsafe) private var storage = Storage()
+    // nonisolated(unsafe): every access holds `lock`.
+
+    public let weights: RankingWeights
+
+    public init(weights: RankingWeights = RankingWeights()) {
+        self.weights = weights
+    }
+
+    /// Live products indexed.
+    public var count: Int { lock.withReadLock { storage.liveCount } }
+
+    /// Replaces the whole index.
+    public func rebuild(_ products: [CatalogProduct]) {
+        var fresh = Storage()
+        lock.withReadLock {
+            fresh.popularity = storage.popularity
+            fresh.maxPopularity = storage.maxPopularity
+        }
+        for product in products { Self.add(product, to: &fresh) }
+        lock.withWriteLock { storage = fresh }
+    }
+
+    /// Adds or replaces products (by id).
+    public func upsert(_ products: [CatalogProduct]) {
+        lock.withWriteLock {
+            for product in products {
+                Self.remove(product.id, from: &storage)
+                Self.add(product, to: &storage)
+            }
+            compactIfNeeded()
+        }
+    }
+
+    /// Removes products (unknown ids are ignored).
+    public func remove(ids: [Int64]) {
+        lock.withWriteLock {
+            for id in ids { Self.remove(id, from: &storage) }
+            compactIfNeeded()
+        }
+    }
+
+    /// The indexed product with this id.
+    public func product(id: Int64) -> CatalogProduct? {
+        lock.withReadLock { storage.documentOfProduct[id].flatMap { storage.documents[Int($0)]?.product } }
+    }
+
+    /// Every live product, in index order.
+    public func liveProducts() -> [CatalogProduct] {
+        lock.withReadLock { storage.documents.compactMap { $0?.product } }
+    }
+
+    /// Sets the popularity counts (from the event history at start).
+    public func setPopularity(_ counts: [Int64: Float]) {
+        lock.withWriteLock {
+            storage.popularity = counts
+            storage.maxPopularity = counts.values.max() ?? 0
+        }
+    }
+
+    /// Adds to one product's popularity (an event was recorded).
+    public func addPopularity(_ amount: Float, to id: Int64) {
+        lock.withWriteLock {
+            let value = storage.popularity[id, default: 0] + amount
+            storage.popularity[id] = value
+            storage.maxPopularity = max(storage.maxPopularity, value)
+        }
+    }
+
+    // MARK: - Building
+
+    private static func add(_ product: CatalogProduct, to storage: inout Storage) {
+        let doc = Int32(storage.documents.count)
+        var frequencies: [String: Float] = [:]
+        var length: Float = 0
+        func index(_ text: String, weight: Float) {
+            for term in TextAnalyzer.terms(text) {
+                frequencies[term, default: 0] += weight
+                length += weight
+            }
+        }
+        index(product.title, weight: titleWeight)
+        index(product.brand, weight: brandWeight)
+        index(product.category.replacingSlashes, weight: categoryWeight)
+        for values in product.attributes.values { for value in values { index(value, weight: attributeWeight) } }
+        index(product.description, weight: descriptionWeight)
+        for (term, tf) in frequencies {
+            let termID: Int32
+            if let id = storage.termIDs[term] {
+                termID = id
+            } else {
+                termID = Int32(storage.postings.count)
+                storage.termIDs[term] = termID
+                storage.postings.append([])
+            }
+            storage.postings[Int(termID)].append(Posting(doc: doc, tf: tf))
+        }
+        let brandKey = TextAnalyzer.normalized(product.brand)
+        let brandID = intern(brandKey.isEmpty ? "" : product.brand, key: brandKey, names: &storage.brandNames, ids: &storage.brandIDs)
+        let categoryID = intern(product.category, key: product.category.lowercased(), names: &storage.categoryNames, ids: &storage.categoryIDs)
+        // A Bayesian average: a 5.0 from 2 reviews should not beat a 4.7 from 900.
+        let votes = Float(product.reviewCount)
+        let ratingPrior = product.rating > 0 ? (product.rating * votes + 3.5 * 5) / (votes + 5) / 5 : 0.5
+        storage.documents.append(
+            Document(
+                product: product, brandID: brandID, categoryID: categoryID,
+                categorySegments: product.category.split(separator: "/").map { TextAnalyzer.normalized(String($0)) },
+                attributeValues: product.attributes.mapValues { $0.map(TextAnalyzer.normalized) },
+                length: length, ratingPrior: ratingPrior))
+        storage.documentOfProduct[product.id] = doc
+        storage.totalLength += Double(length)
+        storage.liveCount += 1
+    }
+
+    private static func intern(_ name: String, key: String, names: inout [String], ids: inout [String: Int32]) -> Int32 {
+        if let id = ids[key] { return id }
+        let id = Int32(names.count)
+        names.append(name)
+        ids[key] = id
+        return id
+    }
+
+    private static func remove(_ id: Int64, from storage: inout Storage) {
+        guard let doc = storage.documentOfProduct.removeValue(forKey: id), let document = storage.documents[Int(doc)] else {
+            return
+        }
+        storage.totalLength -= Double(document.length)
+        storage.documents[Int(doc)] = nil
+        storage.liveCount -= 1
+        storage.tombstones += 1
+    }
+
+    /// Rebuilds postings without tombstones once they are a quarter of the documents. Called
+    /// with the write lock held.
+    private func compactIfNeeded() {
+        guard storage.tombstones > max(1_000, storage.documents.count / 4) else { return }
+        var fresh = Storage()
+        fresh.popularity = storage.popularity
+        fresh.maxPopularity = storage.maxPopularity
+        for document in storage.documents { if let document { Self.add(document.product, to: &fresh) } }
+        storage = fresh
+    }
+
+    // MARK: - Searching
+
+    /// Runs one search: lexical candidates, exact filters, relaxing when nothing matches,
+    /// the re-ranking blend, the page and the facets.
+    /// - Parameter personal: σ(h_u·v_i) for a product id, or nil for anonymous searches.
+    public func search(_ query: SearchQuery, personal: ((Int64) -> Float?)? = nil) -> SearchOutcome {
+        lock.withReadLock {
+            let terms = Array(Set(TextAnalyzer.terms(query.text)))
+            var filters = query.filters
+            var relaxed: [String] = []
+            var matches = candidates(terms: terms, filters: filters)
+            // Relax in the documented order until something matches.
+            for name in filters.activeNames where matches.documents.isEmpty {
+                filters = filters.dropping(name)
+                relaxed.append(name)
+                matches = candidates(terms: terms, filters: filters)
+            }
+            if matches.documents.isEmpty { relaxed = [] }
+            return rank(matches, terms: terms, query: query, filters: filters, relaxed: relaxed, personal: personal)
+        }
+    }
+
+    struct Candidates {
+        var documents: [Int32]
+        /// BM25 score per document (indexed by document), empty without query terms.
+        var scores: [Float]
+        /// Which query terms each matched document contains (bit i = terms[i]).
+        var matchedTerms: [UInt64]
+    }
+
+    /// The documents that pass `filters` and match the query: every known query word when
+    /// at least one such document exists, otherwise any of them. Unknown words (not in any
+    /// product) are ignored, so one misheard word does not empty the results.
+    private func candidates(terms: [String], filters: SearchFilterSet) -> Candidates {
+        let documentCount = storage.documents.count
+        let known = terms.prefix(64).compactMap { term in storage.termIDs[term].map { (term, $0) } }
+        if known.isEmpty {
+            if !terms.isEmpty && filters.activeNames.isEmpty { return Candidates(documents: [], scores: [], matchedTerms: []) }
+            // No query words (or none the catalog knows): the filters alone select.
+            var documents: [Int32] = []
+            for (index, document) in storage.documents.enumerated() {
+                if let document, passes(document, filters) { documents.append(Int32(index)) }
+            }
+            return Candidates(documents: documents, scores: [], matchedTerms: [])
+        }
+        var scores = [Float](repeating: 0, count: documentCount)
+        var matched = [UInt64](repeating: 0, count: documentCount)
+        var touched: [Int32] = []
+        let live = Double(max(storage.liveCount, 1))
+        let averageLength = Float(storage.totalLength / live)
+        let k1 = Float(weights.k1), b = Float(weights.b)
+        for (bit, (_, termID)) in known.enumerated() {
+            let postings = storage.postings[Int(termID)]
+            let df = Double(postings.count)
+            let idf = Float(log(1 + (live - df + 0.5) / (df + 0.5)))
+            for posting in postings {
+                let doc = Int(posting.doc)
+                guard let document = storage.documents[doc] else { continue }
+                if matched[doc] == 0 { touched.append(posting.doc) }
+                matched[doc] |= 1 << UInt64(bit)
+                let norm = k1 * (1 - b + b * document.length / max(averageLength, 1))
+                scores[doc] += idf * posting.tf * (k1 + 1) / (posting.tf + norm)
+            }
+        }
+        let all: UInt64 = known.count == 64 ? .max : (1 << UInt64(known.count)) - 1
+        var strict: [Int32] = []
+        var loose: [Int32] = []
+        for doc in touched {
+            guard let document = storage.documents[Int(doc)], passes(document, filters) else { continue }
+            loose.append(doc)
+            if matched[Int(doc)] == all { strict.append(doc) }
+        }
+        return Candidates(documents: strict.isEmpty ? loose : strict, scores: scores, matchedTerms: matched)
+    }
+
+    private func passes(_ document: Document, _ filters: SearchFilterSet) -> Bool {
+        let product = document.product
+        if let minimum = filters.priceMin, product.price < minimum { return false }
+        if let maximum = filters.priceMax, product.price > maximum { return false }
+        if let minimum = filters.ratingMin, product.rating < minimum { return false }
+        if filters.inStockOnly && product.stock <= 0 { return false }
+        if let brand = filters.brand, storage.brandIDs[TextAnalyzer.normalized(brand)] != document.brandID { return false }
+        if let category = filters.category, !Self.matchesCategory(category, document) { return false }
+        if let color = filters.color, !Self.contains(document.attributeValues["color"], words: color) { return false }
+        if let material = filters.material, !Self.contains(document.attributeValues["material"], words: material) { return false }
+        if let size = filters.size {
+            let wanted = TextAnalyzer.normalized(size)
+            guard document.attributeValues["size"]?.contains(wanted) == true else { return false }
+        }
+        return true
+    }
+
+    /// A category filter is a path ("Women/Dresses") or one segment's name ("dresses") found
+    /// anywhere in the product's category path.
+    private static func matchesCategory(_ filter: String, _ document: Document) -> Bool {
+        let wanted = filter.split(separator: "/").map { TextAnalyzer.normalized(String($0)) }.filter { !$0.isEmpty }
+        guard !wanted.isEmpty else { return true }
+        // A path matches as a run of whole segments, so "Dresses/Summer" finds
+        // "Women/Dresses/Summer" and "Women/Dresses" finds everything under it.
+        let segments = document.categorySegments
+        guard segments.count >= wanted.count else { return false }
+        for start in 0...(segments.count - wanted.count) where segments[start..<(start + wanted.count)].elementsEqual(wanted) {
+            return true
+        }
+        return false
+    }
+
+    /// Whether a value contains every word of `words` ("blue" matches "navy blue").
+    private static func contains(_ values: [String]?, words: String) -> Bool {
+        guard let values else { return false }
+        let wanted = TextAnalyzer.tokens(words)
+        guard !wanted.isEmpty else { return true }
+        return values.contains { value in
+            let have = value.split(separator: " ")
+            return wanted.allSatisfy { word in have.contains { $0 == word } }
+        }
+    }
+
+    private func rank(
+        _ matches: Candidates, terms: [String], query: SearchQuery, filters: SearchFilterSet, relaxed: [String],
+        personal: ((Int64) -> Float?)?
+    ) -> SearchOutcome {
+        let documents = matches.documents
+        var maxText: Float = 0
+        if !matches.scores.isEmpty { for doc in documents { maxText = max(maxText, matches.scores[Int(doc)]) } }
+        let popularityScale = storage.maxPopularity > 0 ? 1 / log1p(storage.maxPopularity) : 0
+
+        struct Scored {
+            var doc: Int32
+            var key: Double
+            var score: Double
+        }
+        // The blend is computed for every match (cheap), the order only for the page.
+        func blend(_ doc: Int32) -> (Double, RecV1.ScoreBreakdown) {
+            let document = storage.documents[Int(doc)]!
+            var parts = RecV1.ScoreBreakdown()
+            parts.text = maxText > 0 ? matches.scores[Int(doc)] / maxText : 0
+            parts.personal = personal?(document.product.id) ?? 0.5
+            parts.popularity = log1p(storage.popularity[document.product.id] ?? 0) * popularityScale
+            parts.rating = document.ratingPrior
+            parts.stock = document.product.stock > 0 ? 1 : 0
+            let w = weights
+            let score =
+                w.text * Double(parts.text) + w.vector * Double(parts.vector)
+                + w.personal * (Double(parts.personal) - 0.5) * 2 + w.popularity * Double(parts.popularity)
+                + w.rating * Double(parts.rating) + w.stock * Double(parts.stock)
+            return (score, parts)
+        }
+        let pageSize = max(1, query.pageSize)
+        let wanted = min(documents.count, (query.page + 1) * pageSize)
+        var heap = BoundedHeap<Scored>(capacity: wanted) { $0.key < $1.key || ($0.key == $1.key && $0.doc > $1.doc) }
+        for doc in documents {
+            let (score, _) = blend(doc)
+            let product = storage.documents[Int(doc)]!.product
+            let key: Double =
+                switch query.sort {
+                case .priceAsc: -product.price * 1e6 + score
+                case .priceDesc: product.price * 1e6 + score
+                case .ratingDesc: Double(product.rating) * 1e6 + Double(product.reviewCount).squareRoot() + score
+                case .newest: Double(product.createdAtMs) + score / 10
+                default: score
+                }
+            heap.insert(Scored(doc: doc, key: key, score: score))
+        }
+        let ordered = heap.sortedDescending()
+        var hits: [SearchHit] = []
+        for scored in ordered.dropFirst(query.page * pageSize) {
+            let document = storage.documents[Int(scored.doc)]!
+            let (_, parts) = blend(scored.doc)
+            let matchedWords = matches.matchedTerms.isEmpty ? [] : Self.words(of: matches.matchedTerms[Int(scored.doc)], query: query.text, terms: terms)
+            hits.append(
+                SearchHit(
+                    product: document.product, score: scored.score,
+                    why: Self.explain(matchedWords: matchedWords, filters: filters, parts: parts), breakdown: parts))
+        }
+        return SearchOutcome(hits: hits, totalMatches: documents.count, facets: facets(documents), relaxedFilters: relaxed)
+    }
+
+    /// The query words behind the matched term bits, in query order.
+    private static func words(of bits: UInt64, query: String, terms: [String]) -> [String] {
+        let known = terms.prefix(64)
+        var matched: Set<String> = []
+        for (bit, term) in known.enumerated() where bits & (1 << UInt64(bit)) != 0 { matched.insert(term) }
+        var seen: Set<String> = []
+        return query.split(whereSeparator: { $0.isWhitespace }).compactMap { word in
+            let analysed = TextAnalyzer.terms(String(word))
+            guard let term = analysed.first, matched.contains(term), seen.insert(term).inserted else { return nil }
+            return String(word).lowercased()
+        }
+    }
+
+    static func explain(matchedWords: [String], filters: SearchFilterSet, parts: RecV1.ScoreBreakdown) -> String {
+        var reasons: [String] = []
+        if !matchedWords.isEmpty { reasons.append("matches '\(matchedWords.joined(separator: " "))'") }
+        var constraints: [String] = []
+        if let brand = filters.brand { constraints.append(brand) }
+        if let color = filters.color { constraints.append(color) }
+        if let size = filters.size { constraints.append("size \(size)") }
+        if let material = filters.material { constraints.append(material) }
+        if let category = filters.category { constraints.append(category) }
+        if let maximum = filters.priceMax { constraints.append("under \(Money.format(maximum))") }
+        if let minimum = filters.priceMin { constraints.append("over \(Money.format(minimum))") }
+        if let rating = filters.ratingMin { constraints.append("rated \(rating)+") }
+        if !constraints.isEmpty { reasons.append(constraints.joined(separator: ", ")) }
+        if parts.personal > 0.6 { reasons.append("picked for you") }
+        if parts.rating > 0.85 { reasons.append("highly rated") }
+        if parts.popularity > 0.6 { reasons.append("popular") }
+        if parts.stock == 0 { reasons.append("out of stock") }
+        return reasons.isEmpty ? "popular in the catalog" : reasons.joined(separator: "; ")
+    }
+
+    /// Brand, category and price-range counts over all matches.
+    private func facets(_ documents: [Int32]) -> RecV1.Facets {
+        var brandCounts = [Int32](repeating: 0, count: storage.brandNames.count)
+        var categoryCounts = [Int32](repeating: 0, count: storage.categoryNames.count)
+        var priceCounts = [Int32](repeating: 0, count: Money.bucketEdges.count)
+        for doc in documents {
+            let document = storage.documents[Int(doc)]!
+            brandCounts[Int(document.brandID)] += 1
+            categoryCounts[Int(document.categoryID)] += 1
+            priceCounts[Money.bucket(of: document.product.price)] += 1
+        }
+        func top(_ counts: [Int32], _ names: [String]) -> [RecV1.FacetValue] {
+            counts.indices.filter { counts[$0] > 0 && !names[$0].isEmpty }
+                .sorted { counts[$0] > counts[$1] || (counts[$0] == counts[$1] && names[$0] < names[$1]) }
+                .prefix(20).map { RecV1.FacetValue(value: names[$0], count: counts[$0]) }
+        }
+        var facets = RecV1.Facets()
+        facets.brands = top(brandCounts, storage.brandNames)
+        facets.categories = top(categoryCounts, storage.categoryNames)
+        facets.prices = priceCounts.indices.filter { priceCounts[$0] > 0 }.map { index in
+            RecV1.PriceBucket(
+                minPrice: Money.bucketEdges[index],
+                maxPrice: index + 1 < Money.bucketEdges.count ? Money.bucketEdges[index + 1] : 0, count: priceCounts[index])
+        }
+        return facets
+    }
+}
+
+/// Price formatting and the facet buckets.
+enum Money {
+    static let bucketEdges: [Double] = [0, 10, 25, 50, 100, 200, 500, 1000]
+
+    static func bucket(of price: Double) -> Int {
+        var index = 0
+        while index + 1 < bucketEdges.count && price >= bucketEdges[index + 1] { index += 1 }
+        return index
+    }
+
+    /// "$49.99", "$50".
+    static func format(_ amount: Double, currency: String = "USD") -> String {
+        let cents = Int64((amount * 100).rounded())
+        let symbol = currency == "USD" ? "$" : currency + " "
+        let whole = cents / 100, fraction = cents % 100
+        return fraction == 0 ? "\(symbol)\(whole)" : "\(symbol)\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}
+
+/// The `capacity` largest elements under `less`, without sorting everything.
+struct BoundedHeap<Element> {
+    private var elements: [Element] = []
+    let capacity: Int
+    let less: (Element, Element) -> Bool
+
+    init(capacity: Int, less: @escaping (Element, Element) -> Bool) {
+        self.capacity = capacity
+        self.less = less
+        elements.reserveCapacity(capacity)
+    }
+
+    /// A min-heap on `less`: the root is the smallest kept element.
+    mutating func insert(_ element: Element) {
+        guard capacity > 0 else { return }
+        if elements.count < capacity {
+            elements.append(element)
+            var child = elements.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard less(elements[child], elements[parent]) else { break }
+                elements.swapAt(child, parent)
+                child = parent
+            }
+        } else if less(elements[0], element) {
+            elements[0] = element
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var smallest = parent
+                if left < elements.count && less(elements[left], elements[smallest]) { smallest = left }
+                if right < elements.count && less(elements[right], elements[smallest]) { smallest = right }
+                if smallest == parent { break }
+                elements.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+    }
+
+    func sortedDescending() -> [Element] { elements.sorted { less($1, $0) } }
+}

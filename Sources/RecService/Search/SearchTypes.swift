@@ -1,0 +1,123 @@
+public import Protos
+
+/// Exact constraints on search results (the NLU filters). nil means "no constraint".
+public struct SearchFilterSet: Hashable, Sendable {
+    public var category: String?
+    public var brand: String?
+    public var color: String?
+    public var size: String?
+    public var material: String?
+    public var priceMin: Double?
+    public var priceMax: Double?
+    public var ratingMin: Float?
+    public var inStockOnly = false
+
+    public init() {}
+
+    /// From the protobuf form, where empty strings and zeros mean "no constraint".
+    public init(_ proto: RecV1.SearchFilters?) {
+        guard let proto else { return }
+        func text(_ value: String) -> String? { value.trimmed.isEmpty ? nil : value.trimmed }
+        category = text(proto.category)
+        brand = text(proto.brand)
+        color = text(proto.color)
+        size = text(proto.size)
+        material = text(proto.material)
+        priceMin = proto.priceMin > 0 ? proto.priceMin : nil
+        priceMax = proto.priceMax > 0 ? proto.priceMax : nil
+        ratingMin = proto.ratingMin > 0 ? proto.ratingMin : nil
+        inStockOnly = proto.inStockOnly
+    }
+
+    /// The order in which filters are dropped when nothing matches: the least essential
+    /// first. A shopper who asked for "red cotton dresses under $50 rated 4 stars" is best
+    /// served by dropping the rating, then the material, the size, the colour and the price
+    /// bounds, and only then the brand and, last, the category (what the product is).
+    public static let relaxOrder = [
+        "rating_min", "in_stock_only", "material", "size", "color", "price_min", "price_max", "brand", "category",
+    ]
+
+    /// The names of the filters set, in `relaxOrder`.
+    public var activeNames: [String] {
+        Self.relaxOrder.filter { name in
+            switch name {
+            case "rating_min": ratingMin != nil
+            case "in_stock_only": inStockOnly
+            case "material": material != nil
+            case "size": size != nil
+            case "color": color != nil
+            case "price_min": priceMin != nil
+            case "price_max": priceMax != nil
+            case "brand": brand != nil
+            default: category != nil
+            }
+        }
+    }
+
+    /// A copy without the named filter.
+    public func dropping(_ name: String) -> SearchFilterSet {
+        var copy = self
+        switch name {
+        case "rating_min": copy.ratingMin = nil
+        case "in_stock_only": copy.inStockOnly = false
+        case "material": copy.material = nil
+        case "size": copy.size = nil
+        case "color": copy.color = nil
+        case "price_min": copy.priceMin = nil
+        case "price_max": copy.priceMax = nil
+        case "brand": copy.brand = nil
+        default: copy.category = nil
+        }
+        return copy
+    }
+}
+
+/// The weights of the re-ranking blend (rec-svc's `--ranking-config` JSON file overrides
+/// them; see services/rec-svc/README.md).
+public struct RankingWeights: Hashable, Sendable {
+    public var text: Double = 1.0
+    public var vector: Double = 0.6
+    public var personal: Double = 0.5
+    public var popularity: Double = 0.15
+    public var rating: Double = 0.15
+    public var stock: Double = 0.1
+    /// BM25 parameters.
+    public var k1: Double = 1.2
+    public var b: Double = 0.75
+
+    public init() {}
+}
+
+/// One search: the query, the filters, the order and the page.
+public struct SearchQuery: Sendable {
+    public var text: String
+    public var filters: SearchFilterSet
+    public var sort: RecV1.Sort
+    public var page: Int
+    public var pageSize: Int
+
+    public init(text: String, filters: SearchFilterSet = SearchFilterSet(), sort: RecV1.Sort = .relevance, page: Int = 0, pageSize: Int = 10) {
+        self.text = text
+        self.filters = filters
+        self.sort = sort
+        self.page = page
+        self.pageSize = pageSize
+    }
+}
+
+/// A ranked product with its score parts and explanation.
+public struct SearchHit: Sendable {
+    public var product: CatalogProduct
+    public var score: Double
+    public var why: String
+    public var breakdown: RecV1.ScoreBreakdown
+}
+
+/// The outcome of one search.
+public struct SearchOutcome: Sendable {
+    public var hits: [SearchHit]
+    public var totalMatches: Int
+    public var facets: RecV1.Facets
+    /// Filters dropped because nothing matched, in the order dropped.
+    public var relaxedFilters: [String]
+}

@@ -1,0 +1,178 @@
+import Protos
+import RecService
+import Testing
+
+/// The in-memory index on a small hand-made catalog: every filter, every sort, facets,
+/// relaxing, paging and incremental updates.
+@Suite struct CatalogIndexTests {
+    static func product(
+        _ id: Int64, _ title: String, _ price: Double, brand: String, category: String, color: String = "",
+        sizes: [String] = [], material: String = "", stock: Int32 = 5, rating: Float = 0, reviews: Int32 = 0, created: Int64 = 0
+    ) -> CatalogProduct {
+        var product = CatalogProduct(sku: "sku-\(id)", title: title, price: price)
+        product.id = id
+        product.brand = brand
+        product.category = category
+        if !color.isEmpty { product.attributes["color"] = [color] }
+        if !sizes.isEmpty { product.attributes["size"] = sizes }
+        if !material.isEmpty { product.attributes["material"] = [material] }
+        product.stock = stock
+        product.rating = rating
+        product.reviewCount = reviews
+        product.createdAtMs = created
+        return product
+    }
+
+    static let catalog: [CatalogProduct] = [
+        product(1, "Red Floral Summer Dress", 39.99, brand: "Zara", category: "Women/Dresses/Summer", color: "red", sizes: ["S", "M"], material: "cotton", rating: 4.6, reviews: 120, created: 1),
+        product(2, "Red Maxi Dress", 79.00, brand: "H&M", category: "Women/Dresses/Maxi", color: "red", sizes: ["M", "L"], material: "viscose", rating: 4.1, reviews: 30, created: 2),
+        product(3, "Blue Summer Dress", 29.50, brand: "Zara", category: "Women/Dresses/Summer", color: "navy blue", sizes: ["S"], material: "linen", rating: 3.9, reviews: 8, created: 3),
+        product(4, "Sony WH-1000XM5 Wireless Headphones", 349.00, brand: "Sony", category: "Electronics/Headphones/Over-Ear", color: "black", rating: 4.8, reviews: 900, created: 4),
+        product(5, "Sony WF-C700N Earbuds", 99.00, brand: "Sony", category: "Electronics/Headphones/In-Ear", color: "white", stock: 0, rating: 4.2, reviews: 200, created: 5),
+        product(6, "Bose QuietComfort Headphones", 299.00, brand: "Bose", category: "Electronics/Headphones/Over-Ear", color: "black", rating: 4.7, reviews: 500, created: 6),
+        product(7, "Nike Pegasus 40 Running Shoes", 129.99, brand: "Nike", category: "Shoes/Running", color: "red", sizes: ["9", "10"], rating: 4.5, reviews: 60, created: 7),
+        product(8, "Adidas Ultraboost Running Shoes", 179.99, brand: "Adidas", category: "Shoes/Running", color: "black", sizes: ["10", "11"], rating: 4.4, reviews: 40, created: 8),
+        product(9, "L'Oréal Revitalift Cream", 24.99, brand: "L'Oréal", category: "Beauty/Skincare", rating: 4.0, reviews: 15, created: 9),
+        product(10, "Levi's 501 Original Jeans", 69.50, brand: "Levi's", category: "Men/Jeans", color: "blue", sizes: ["32", "34"], material: "cotton", rating: 4.3, reviews: 300, created: 10),
+    ]
+
+    static func index() -> CatalogIndex {
+        let index = CatalogIndex()
+        index.rebuild(catalog)
+        return index
+    }
+
+    func ids(_ outcome: SearchOutcome) -> [Int64] { outcome.hits.map(\.product.id) }
+
+    @Test func analyzerFoldsAccentsStemsPluralsAndDropsFiller() {
+        #expect(TextAnalyzer.terms("Show me some L'Oréal creams, please") == ["loreal", "cream"])
+        #expect(TextAnalyzer.terms("dresses batteries shoes glasses") == ["dress", "battery", "shoe", "glass"])
+        #expect(TextAnalyzer.normalized("Levi's") == TextAnalyzer.normalized("levis"))
+    }
+
+    @Test func everyQueryWordMustMatchWhenSomeProductHasThemAll() {
+        let outcome = Self.index().search(SearchQuery(text: "red summer dresses"))
+        #expect(ids(outcome) == [1])
+        #expect(outcome.totalMatches == 1)
+        #expect(outcome.hits[0].why.contains("matches 'red summer dresses'"))
+    }
+
+    @Test func anyWordMatchesWhenNoProductHasAll() {
+        let outcome = Self.index().search(SearchQuery(text: "sony sandals"))
+        #expect(Set(ids(outcome)) == [4, 5])
+    }
+
+    @Test func unknownWordsAreIgnored() {
+        #expect(Set(ids(Self.index().search(SearchQuery(text: "sony blorptastic")))) == [4, 5])
+        #expect(Self.index().search(SearchQuery(text: "blorptastic")).totalMatches == 0)
+    }
+
+    @Test(arguments: [
+        ("brand", [Int64(4), 5]), ("category", [4, 5, 6]), ("color", [3, 10]), ("size", [7, 8]), ("material", [1, 10]),
+        ("price", [1, 3, 9]), ("rating", [4, 6]), ("stock", [4, 6]),
+    ])
+    func eachFilterIsExact(filter: String, expected: [Int64]) {
+        var filters = SearchFilterSet()
+        var text = ""
+        switch filter {
+        case "brand": filters.brand = "sony"
+        case "category": filters.category = "headphones"
+        case "color": filters.color = "blue"
+        case "size": filters.size = "10"
+        case "material": filters.material = "Cotton"
+        case "price": filters.priceMax = 40
+        case "rating": filters.ratingMin = 4.7
+        default:
+            filters.inStockOnly = true
+            text = "headphones"
+        }
+        let outcome = Self.index().search(SearchQuery(text: text, filters: filters, pageSize: 20))
+        #expect(Set(ids(outcome)) == Set(expected), "\(filter)")
+        #expect(outcome.relaxedFilters.isEmpty)
+    }
+
+    @Test func categoryPathPrefixes() {
+        var filters = SearchFilterSet()
+        filters.category = "Women/Dresses"
+        #expect(Set(ids(Self.index().search(SearchQuery(text: "", filters: filters)))) == [1, 2, 3])
+        filters.category = "Dresses/Summer"
+        #expect(Set(ids(Self.index().search(SearchQuery(text: "", filters: filters)))) == [1, 3])
+        filters.category = "Summer/Dresses"
+        #expect(Self.index().search(SearchQuery(text: "", filters: filters)).relaxedFilters == ["category"])
+    }
+
+    @Test func sortsOrderByTheirKey() {
+        let index = Self.index()
+        func order(_ sort: RecV1.Sort) -> [Int64] { ids(index.search(SearchQuery(text: "headphones", sort: sort, pageSize: 10))) }
+        let prices = order(.priceAsc).map { id in Self.catalog.first { $0.id == id }!.price }
+        #expect(prices == prices.sorted() && prices.count == 3)
+        #expect(order(.priceDesc) == order(.priceAsc).reversed())
+        #expect(order(.ratingDesc) == [4, 6, 5])
+        #expect(order(.newest) == [6, 5, 4])
+    }
+
+    @Test func facetsCountAllMatches() {
+        var filters = SearchFilterSet()
+        filters.category = "dresses"
+        let outcome = Self.index().search(SearchQuery(text: "dress", filters: filters, pageSize: 1))
+        #expect(outcome.hits.count == 1 && outcome.totalMatches == 3)
+        #expect(outcome.facets.brands.map(\.value) == ["Zara", "H&M"])
+        #expect(outcome.facets.brands.map(\.count) == [2, 1])
+        #expect(outcome.facets.prices.map(\.count).reduce(0, +) == 3)
+        #expect(outcome.facets.prices.first?.minPrice == 25)
+    }
+
+    @Test func nothingMatchingRelaxesFiltersInTheDocumentedOrder() {
+        var filters = SearchFilterSet()
+        filters.color = "green"
+        filters.ratingMin = 4.9
+        filters.category = "dresses"
+        let outcome = Self.index().search(SearchQuery(text: "dress", filters: filters))
+        #expect(outcome.relaxedFilters == ["rating_min", "color"])
+        #expect(Set(ids(outcome)) == [1, 2, 3])
+    }
+
+    @Test func selectiveFiltersStillFillThePage() {
+        // 2,000 products, 15 of them blue: a filtered search for 10 must return 10.
+        let index = CatalogIndex()
+        index.rebuild((1...2_000).map { id in
+            Self.product(Int64(id), "Cotton T-Shirt \(id)", 10, brand: "Basic", category: "Men/Shirts", color: id % 133 == 0 ? "blue" : "white")
+        })
+        var filters = SearchFilterSet()
+        filters.color = "blue"
+        let outcome = index.search(SearchQuery(text: "cotton shirt", filters: filters, pageSize: 10))
+        #expect(outcome.hits.count == 10)
+        #expect(outcome.totalMatches == 15)
+        #expect(outcome.hits.allSatisfy { $0.product.attributes["color"] == ["blue"] })
+        let second = index.search(SearchQuery(text: "cotton shirt", filters: filters, page: 1, pageSize: 10))
+        #expect(second.hits.count == 5)
+        #expect(Set(ids(outcome)).isDisjoint(with: ids(second)))
+    }
+
+    @Test func updatesAndRemovalsAreSeenAtOnce() {
+        let index = Self.index()
+        var changed = Self.catalog[3]
+        changed.title = "Sony Studio Monitor"
+        index.upsert([changed])
+        #expect(ids(index.search(SearchQuery(text: "wireless"))).isEmpty)
+        #expect(ids(index.search(SearchQuery(text: "studio monitor"))) == [4])
+        index.remove(ids: [4])
+        #expect(ids(index.search(SearchQuery(text: "studio monitor"))).isEmpty)
+        #expect(index.count == Self.catalog.count - 1)
+    }
+
+    @Test func personalAffinityLiftsAProduct() {
+        let index = Self.index()
+        let anonymous = ids(index.search(SearchQuery(text: "headphones")))
+        let personal = ids(index.search(SearchQuery(text: "headphones")) { $0 == 5 ? 0.99 : 0.5 })
+        #expect(anonymous.last == 5)
+        #expect(personal.firstIndex(of: 5)! < anonymous.firstIndex(of: 5)!)
+    }
+
+    @Test func popularityIsAPrior() {
+        let index = Self.index()
+        index.setPopularity([6: 1_000])
+        let outcome = index.search(SearchQuery(text: "headphones"))
+        #expect(outcome.hits.first { $0.product.id == 6 }!.breakdown.popularity == 1)
+    }
+}
