@@ -1,21 +1,22 @@
 internal import Dispatch
 internal import Glibc
 internal import JSON
-public import Postgres
+internal import Postgres
 public import ServiceRuntime
 internal import Synchronization
 
 /// Keeps the in-memory index in step with PostgreSQL and reports whether rec-svc can serve.
 ///
-/// At start it loads the catalog and the popularity counts. It then listens on the
-/// `catalog_changed` channel (0001_catalog.sql) on a connection of its own and applies each
-/// change. When that connection breaks (PostgreSQL restarted or went away) it reports
+/// At start it loads the catalog, the popularity counts and the active personal models. It
+/// then listens on the `catalog_changed` channel (0001_catalog.sql) and on `model_changed`
+/// (sent by `rec-svc train` when it activates a version) on a connection of its own, and
+/// applies each change. When that connection breaks (PostgreSQL restarted or went away) it reports
 /// NOT_SERVING, reconnects with exponential backoff (100 ms doubling to 5 s), reloads
 /// everything it may have missed, and reports SERVING again.
 public final class CatalogSync: Service {
     private let conninfo: String
-    private let pool: PostgresPool
-    private let index: CatalogIndex
+    private let runtime: RecRuntime
+    private var index: CatalogIndex { runtime.index }
     private let logger: Logger
     private let onReadiness: @Sendable (Bool) -> Void
     private let stopped = Atomic<Bool>(false)
@@ -24,12 +25,10 @@ public final class CatalogSync: Service {
     /// - Parameter onReadiness: called with true when the index is loaded and the database
     ///   reachable, false when the database went away.
     public init(
-        conninfo: String, pool: PostgresPool, index: CatalogIndex, logger: Logger,
-        onReadiness: @escaping @Sendable (Bool) -> Void
+        conninfo: String, runtime: RecRuntime, logger: Logger, onReadiness: @escaping @Sendable (Bool) -> Void
     ) {
         self.conninfo = conninfo
-        self.pool = pool
-        self.index = index
+        self.runtime = runtime
         self.logger = logger
         self.onReadiness = onReadiness
     }
@@ -57,6 +56,7 @@ public final class CatalogSync: Service {
             do {
                 let connection = try PostgresConnection(conninfo: conninfo)
                 try connection.listen("catalog_changed")
+                try connection.listen("model_changed")
                 // LISTEN first, then load: a change committed in between is seen twice, never lost.
                 try reloadAll(connection)
                 backoffMilliseconds = 100
@@ -85,20 +85,31 @@ public final class CatalogSync: Service {
         let products = try CatalogStore.allProducts(connection)
         index.rebuild(products)
         index.setPopularity(try EventStore.popularity(connection))
+        try reloadModels(connection)
         logger.info("catalog loaded", ["products": products.count, "ms": Int((ContinuousClock.now - start) / .milliseconds(1))])
+    }
+
+    private func reloadModels(_ connection: PostgresConnection) throws {
+        let models = try PersonalModels.load(connection)
+        runtime.personal.replace(models)
+        if !models.isEmpty {
+            logger.info("personal models loaded", ["versions": models.map(\.version).joined(separator: ","), "items": models.map(\.items.count).reduce(0, +)])
+        }
     }
 
     /// Applies notifications: re-reads the changed ids (a missing or deleted product leaves
     /// the index), or reloads everything when a payload lists no ids.
     private func apply(_ notifications: [PostgresNotification], _ connection: PostgresConnection) throws {
         var ids: Set<Int64> = []
-        for notification in notifications {
+        if notifications.contains(where: { $0.channel == "model_changed" }) { try reloadModels(connection) }
+        for notification in notifications where notification.channel == "catalog_changed" {
             guard let payload = try? JSONValue(parsing: notification.payload), let list = payload["ids"]?.arrayValue else {
                 try reloadAll(connection)
                 return
             }
             for id in list { if let value = id.integer(as: Int64.self) { ids.insert(value) } }
         }
+        guard !ids.isEmpty else { return }
         let sorted = ids.sorted()
         let live = try CatalogStore.products(ids: sorted, connection)
         let liveIDs = Set(live.map(\.id))

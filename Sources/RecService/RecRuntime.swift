@@ -9,12 +9,14 @@ internal import Synchronization
 public final class RecRuntime: Sendable {
     public let pool: PostgresPool
     public let index: CatalogIndex
+    public let personal: PersonalModels
     public let logger: Logger
     private let vocabularyCache = Mutex<RecV1.VocabularyResponse?>(nil)
 
-    public init(pool: PostgresPool, index: CatalogIndex, logger: Logger) {
+    public init(pool: PostgresPool, index: CatalogIndex, personal: PersonalModels = PersonalModels(), logger: Logger) {
         self.pool = pool
         self.index = index
+        self.personal = personal
         self.logger = logger
     }
 

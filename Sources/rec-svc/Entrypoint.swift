@@ -10,10 +10,11 @@ import ServiceRuntime
 /// `rec-svc [--database-url URL]` migrates the schema, loads the catalog into its in-memory
 /// index and serves `voiceshop.rec.v1.Rec` and `voiceshop.rec.v1.CatalogAdmin`. Health is
 /// NOT_SERVING until the catalog is loaded and whenever PostgreSQL is unreachable.
-/// `rec-svc migrate` only migrates; `rec-svc load-demo` loads the demo catalog.
+/// `rec-svc migrate` only migrates; `rec-svc load-demo` loads the demo catalog; `rec-svc train`
+/// fits matrix factorisation on the event history and activates it.
 @main
 enum Entrypoint {
-    static let flags = ["database-url", "migrations", "pool-size", "demo-dir"]
+    static let flags = ["database-url", "migrations", "pool-size", "demo-dir", "factors", "iterations", "regularization", "alpha"]
 
     static func main() async {
         switch CommandLine.arguments.dropFirst().first {
@@ -25,6 +26,20 @@ enum Entrypoint {
                 let counts = try await DemoLoader.load(
                     directory: options.value("demo-dir") ?? DemoLoader.defaultDirectory, conninfo: url, logger: logger)
                 logger.info("demo catalog loaded", counts)
+            }
+        case "train": await command { options, logger, url in
+                try await RecDatabase.migrate(conninfo: url, directory: migrations(options), logger: logger)
+                var settings = ALSTrainer.Settings()
+                func number<T: LosslessStringConvertible>(_ flag: String, _ current: T) throws -> T {
+                    guard let text = options.value(flag) else { return current }
+                    guard let value = T(text) else { throw ServiceOptions.ConfigurationError("--\(flag) must be a number, not '\(text)'") }
+                    return value
+                }
+                settings.factors = try number("factors", settings.factors)
+                settings.iterations = try number("iterations", settings.iterations)
+                settings.regularization = try number("regularization", settings.regularization)
+                settings.alpha = try number("alpha", settings.alpha)
+                _ = try await FactorTraining.train(conninfo: url, settings: settings, logger: logger)
             }
         default: break
         }
@@ -39,7 +54,7 @@ enum Entrypoint {
             let pool = PostgresPool(conninfo: url, size: poolSize, label: "rec")
             let runtime = RecRuntime(pool: pool, index: CatalogIndex(), logger: setup.logger)
             let health = setup.health
-            let sync = CatalogSync(conninfo: url, pool: pool, index: runtime.index, logger: setup.logger) { ready in
+            let sync = CatalogSync(conninfo: url, runtime: runtime, logger: setup.logger) { ready in
                 health.setAll(ready ? .serving : .notServing)
             }
             return ServiceParts(

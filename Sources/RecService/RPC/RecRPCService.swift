@@ -28,14 +28,23 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         let query = SearchQuery(
             text: request.query, filters: SearchFilterSet(request.filters), sort: request.sort, page: Int(request.page),
             pageSize: size)
-        let outcome = runtime.index.search(query)
+        let personal = await personalScorer(request.userID)
+        let outcome = runtime.index.search(query, personal: personal)
         var response = RecV1.SearchResponse()
         response.results = outcome.hits.map(Self.ranked)
         response.totalMatches = Int32(outcome.totalMatches)
         response.facets = outcome.facets
         response.relaxedFilters = outcome.relaxedFilters
-        response.modelVersion = "bm25-v1"
+        response.modelVersion = runtime.personal.versionDescription
         return response
+    }
+
+    /// σ(h_u·v_i) for the user, or nil (anonymous, no vector yet, or the database is away:
+    /// search then answers unpersonalised rather than failing).
+    func personalScorer(_ userID: String) async -> (@Sendable (Int64) -> Float?)? {
+        guard !userID.isEmpty, !runtime.personal.models.isEmpty else { return nil }
+        let personal = runtime.personal
+        return try? await runtime.pool.withConnection { try personal.personalScorer(userID: userID, $0) }
     }
 
     static func ranked(_ hit: SearchHit) -> RecV1.RankedProduct {
@@ -66,7 +75,29 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             }
         }
         var scores: [Int64: (SearchHit, Double)] = [:]
-        if history.isEmpty {
+        let filters = SearchFilterSet(request.filters)
+        if !request.userID.isEmpty, let (model, user) = await userVector(request.userID) {
+            // The seed model: the products with the largest h_u·v_i the user has not
+            // interacted with, that pass the filters.
+            let index = runtime.index
+            let found = model.items.exactSearch(user, k: limit) { id in
+                !seen.contains(id) && !excluded.contains(id) && index.matches(id, filters)
+            }
+            for neighbor in found {
+                guard let product = index.product(id: neighbor.id) else { continue }
+                var parts = RecV1.ScoreBreakdown()
+                parts.personal = VectorMath.sigmoid(neighbor.score)
+                let hit = SearchHit(
+                    product: product, score: Double(parts.personal),
+                    why: model.kind == .factors ? "shoppers with your taste liked it" : "like what you looked at", breakdown: parts)
+                scores[product.id] = (hit, hit.score)
+            }
+            response.personalized = !scores.isEmpty
+            response.modelVersion = model.version
+        }
+        if !scores.isEmpty {
+            // done: personal vectors
+        } else if history.isEmpty {
             // Cold start: the query itself, or what is popular.
             let outcome = runtime.index.search(
                 SearchQuery(text: request.query, filters: SearchFilterSet(request.filters), page: 0, pageSize: limit + excluded.count))
@@ -97,6 +128,18 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             .sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.product.id < $1.0.product.id) }
             .prefix(limit).map { var hit = $0.0; hit.score = $0.1; return Self.ranked(hit) }
         return response
+    }
+
+    /// The user's vector in the best active space (factors first), if any.
+    func userVector(_ userID: String) async -> (PersonalModel, [Float])? {
+        let models = runtime.personal.models.sorted { $0.kind == .factors && $1.kind != .factors }
+        guard !models.isEmpty else { return nil }
+        return try? await runtime.pool.withConnection { connection -> (PersonalModel, [Float])? in
+            for model in models {
+                if let vector = try model.userVector(userID, connection) { return (model, vector) }
+            }
+            return nil
+        }
     }
 
     public func similarItems(request: RecV1.SimilarItemsRequest, context: ServerContext) async throws
@@ -199,12 +242,20 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             quantity: max(1, Int(request.quantity)), position: request.position >= 0 ? Int(request.position) : nil,
             query: text(request.query), requestID: text(request.requestID) ?? context.requestID,
             idempotencyKey: text(request.idempotencyKey), occurredAtMs: request.occurredAtMs > 0 ? request.occurredAtMs : nil)
-        let stored: (id: Int64, duplicate: Bool)
+        let personal = runtime.personal
+        let stored: (id: Int64, duplicate: Bool, vectors: [(PersonalModel, [Float])])
         do {
-            stored = try await runtime.transaction(context) { try EventStore.record(event, $0) }
+            stored = try await runtime.transaction(context) { connection in
+                let (eventID, duplicate) = try EventStore.record(event, connection)
+                guard !duplicate, let user = event.userID else { return (eventID, duplicate, []) }
+                // One online gradient step on h_u, committed with the event.
+                let vectors = try personal.recordStep(userID: user, productID: id, type: type, eventID: eventID, connection)
+                return (eventID, duplicate, vectors)
+            }
         } catch let error as RPCError where (error.cause as? PostgresError)?.sqlState == "23503" {
             throw RPCError(code: .notFound, message: "There is no product \(id).")
         }
+        for (model, vector) in stored.vectors { model.remember(request.userID, vector) }
         if !stored.duplicate { runtime.index.addPopularity(EventStore.popularityWeights[type] ?? 0, to: id) }
         return RecV1.RecordEventResponse(eventID: String(stored.id), duplicate: stored.duplicate)
     }
@@ -290,6 +341,7 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         let response = try await runtime.transaction(context) {
             try ShoppingStore.forget(userID: user, reason: request.reason, requestID: requestID, $0)
         }
+        runtime.personal.forget(user)
         runtime.logger.info("user forgotten", ["audit_id": response.auditID, "existed": response.existed])
         return response
     }

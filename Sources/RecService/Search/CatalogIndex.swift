@@ -95,6 +95,14 @@ public final class CatalogIndex: Sendable {
         lock.withReadLock { storage.documentOfProduct[id].flatMap { storage.documents[Int($0)]?.product } }
     }
 
+    /// Whether a live product passes `filters`.
+    public func matches(_ id: Int64, _ filters: SearchFilterSet) -> Bool {
+        lock.withReadLock {
+            guard let doc = storage.documentOfProduct[id], let document = storage.documents[Int(doc)] else { return false }
+            return passes(document, filters)
+        }
+    }
+
     /// Every live product, in index order.
     public func liveProducts() -> [CatalogProduct] {
         lock.withReadLock { storage.documents.compactMap { $0?.product } }

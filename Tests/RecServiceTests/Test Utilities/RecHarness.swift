@@ -31,7 +31,7 @@ struct RecHarness: Sendable {
         let runtime = RecRuntime(pool: PostgresPool(conninfo: conninfo, size: 4, label: "rec-test"), index: CatalogIndex(), logger: logger)
         let health = HealthService(serving: ["voiceshop.rec.v1.Rec"])
         health.setAll(.notServing)
-        let sync = CatalogSync(conninfo: conninfo, pool: runtime.pool, index: runtime.index, logger: logger) { ready in
+        let sync = CatalogSync(conninfo: conninfo, runtime: runtime, logger: logger) { ready in
             health.setAll(ready ? .serving : .notServing)
         }
         var configuration = HTTP2ServerConfiguration(address: HostPort(host: "127.0.0.1", port: 0), eventLoops: 1)

@@ -1,0 +1,157 @@
+internal import JSON
+public import Postgres
+internal import Synchronization
+
+/// One vector space for personalisation: item vectors v_i of one model version (matrix
+/// factorisation factors, or text embeddings) and the users' vectors h_u in the same space.
+/// The personal score is σ(h_u·v_i).
+public final class PersonalModel: Sendable {
+    public enum Kind: String, Sendable {
+        case factors = "mf_factors"
+        case textEmbedding = "text_embedding"
+    }
+
+    public let version: String
+    public let kind: Kind
+    public let items: VectorIndex
+    private let users = Mutex<[String: [Float]]>([:])
+    /// Users kept in memory; past it the cache starts over (the database has them all).
+    static let userCacheLimit = 200_000
+
+    public init(version: String, kind: Kind, items: VectorIndex) {
+        self.version = version
+        self.kind = kind
+        self.items = items
+    }
+
+    public var dimensions: Int { items.dimensions }
+
+    /// The user's vector: from the cache, else from PostgreSQL; nil when the user has none.
+    func userVector(_ userID: String, _ connection: PostgresConnection) throws -> [Float]? {
+        if let cached = users.withLock({ $0[userID] }) { return cached }
+        let row = try connection.query(
+            "SELECT vector FROM user_vectors WHERE user_id = $1 AND model_version = $2", [.text(userID), .text(version)]
+        ).first
+        guard let vector = row?["vector"].flatMap(VectorMath.floats(byteaHex:)), vector.count == dimensions else { return nil }
+        remember(userID, vector)
+        return vector
+    }
+
+    func cachedUserVector(_ userID: String) -> [Float]? { users.withLock { $0[userID] } }
+
+    func remember(_ userID: String, _ vector: [Float]) {
+        users.withLock { cache in
+            if cache.count >= Self.userCacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[userID] = vector
+        }
+    }
+
+    func forget(_ userID: String) { _ = users.withLock { $0.removeValue(forKey: userID) } }
+}
+
+/// The active personal models (at most one per kind) and the online update.
+public final class PersonalModels: Sendable {
+    private let active = Mutex<[PersonalModel]>([])
+    public let settings: OnlineUpdate.Settings
+    /// Items with label 0 sampled per event, so h_u learns what the user did not pick too.
+    static let negativesPerEvent = 3
+
+    public init(settings: OnlineUpdate.Settings = OnlineUpdate.Settings()) {
+        self.settings = settings
+    }
+
+    public var models: [PersonalModel] { active.withLock { $0 } }
+
+    /// The active matrix-factorisation version, if any (reported as model_version).
+    public var versionDescription: String {
+        let names = models.map(\.version)
+        return names.isEmpty ? "bm25-v1" : (["bm25-v1"] + names).joined(separator: "+")
+    }
+
+    public func replace(_ models: [PersonalModel]) { active.withLock { $0 = models } }
+
+    /// Loads every active model version and its item vectors from PostgreSQL.
+    public static func load(_ connection: PostgresConnection) throws -> [PersonalModel] {
+        var result: [PersonalModel] = []
+        for row in try connection.query("SELECT version, kind, dims FROM model_versions WHERE is_active ORDER BY kind") {
+            guard let version = row["version"], let kind = row["kind"].flatMap(PersonalModel.Kind.init(rawValue:)),
+                let dims = row.int("dims"), dims > 0
+            else { continue }
+            let table = kind == .factors ? "item_factors" : "item_embeddings"
+            // table is one of two constants above, never input.
+            let vectors = try connection.query(
+                "SELECT v.product_id, v.vector FROM \(table) v JOIN products p ON p.id = v.product_id "
+                    + "WHERE v.model_version = $1 AND p.deleted_at IS NULL", [.text(version)])
+            var parameters = VectorIndex.Parameters()
+            parameters.seed = 7
+            let index = VectorIndex(dimensions: dims, parameters: parameters)
+            index.add(vectors.compactMap { row in
+                guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)),
+                    vector.count == dims
+                else { return nil }
+                return (id, vector)
+            })
+            result.append(PersonalModel(version: version, kind: kind, items: index))
+        }
+        return result
+    }
+
+    /// σ(h_u·v_i) for each product the user and the item have vectors for, preferring matrix
+    /// factors (learned from behaviour) over text embeddings.
+    public func personalScorer(userID: String, _ connection: PostgresConnection) throws -> (@Sendable (Int64) -> Float?)? {
+        var spaces: [(PersonalModel, [Float])] = []
+        for model in models.sorted(by: { $0.kind == .factors && $1.kind != .factors }) {
+            if let vector = try model.userVector(userID, connection) { spaces.append((model, vector)) }
+        }
+        guard !spaces.isEmpty else { return nil }
+        let found = spaces
+        return { productID in
+            for (model, user) in found {
+                if let score = model.items.scores(user, ids: [productID])[0] { return VectorMath.sigmoid(score) }
+            }
+            return nil
+        }
+    }
+
+    /// The online step of every active model for one stored event, in the event's transaction:
+    /// h_u moves towards the item (label 1) and away from a few sampled items (label 0).
+    /// - Returns: the updated vectors, to cache after commit.
+    func recordStep(
+        userID: String, productID: Int64, type: String, eventID: Int64, _ connection: PostgresConnection
+    ) throws -> [(PersonalModel, [Float])] {
+        let weight = OnlineUpdate.weight(of: type)
+        guard weight > 0 else { return [] }
+        var updated: [(PersonalModel, [Float])] = []
+        for model in models {
+            guard let item = model.items.vector(of: productID) else { continue }
+            let stored = try connection.query(
+                "SELECT vector FROM user_vectors WHERE user_id = $1 AND model_version = $2 FOR UPDATE",
+                [.text(userID), .text(model.version)]
+            ).first?["vector"].flatMap(VectorMath.floats(byteaHex:))
+            let h = stored?.count == model.dimensions ? stored! : [Float](repeating: 0, count: model.dimensions)
+            var observations: [(item: [Float], label: Float, weight: Float)] = [(item, 1, weight)]
+            for negative in model.items.sampleVectors(count: Self.negativesPerEvent, seed: UInt64(bitPattern: eventID), excluding: productID) {
+                observations.append((negative, 0, weight * 0.5))
+            }
+            let stepped = OnlineUpdate.step(user: h, observations: observations, settings: settings)
+            try connection.query(
+                """
+                INSERT INTO user_vectors (user_id, model_version, dims, vector, online_steps) VALUES ($1, $2, $3, $4, 1)
+                ON CONFLICT (user_id, model_version) DO UPDATE
+                   SET vector = EXCLUDED.vector, online_steps = user_vectors.online_steps + 1, updated_at = now()
+                """, [.text(userID), .text(model.version), .int(Int64(model.dimensions)), .bytes(VectorMath.bytes(stepped))])
+            updated.append((model, stepped))
+        }
+        return updated
+    }
+
+    func forget(_ userID: String) { for model in models { model.forget(userID) } }
+}
+
+extension VectorIndex {
+    /// Up to `count` vectors picked pseudo-randomly under `seed` (never `excluding`).
+    func sampleVectors(count: Int, seed: UInt64, excluding: Int64) -> [[Float]] {
+        let ids = sampleIDs(count: count + 1, seed: seed).filter { $0 != excluding }.prefix(count)
+        return ids.compactMap(vector(of:))
+    }
+}

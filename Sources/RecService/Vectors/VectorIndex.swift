@@ -1,0 +1,390 @@
+internal import Glibc
+internal import Synchronization
+
+/// Nearest-neighbour search by inner product over fixed-size float vectors (unit vectors give
+/// cosine similarity): an exact scan, and an HNSW graph (Malkov and Yashunin, 2016) for fast
+/// approximate search. Thread-safe: searches run in parallel, `add` takes a write lock.
+public final class VectorIndex: Sendable {
+    /// HNSW parameters.
+    public struct Parameters: Hashable, Sendable {
+        /// Links per node on the upper layers (twice as many on layer 0).
+        public var m = 16
+        /// Candidate list size while building.
+        public var efConstruction = 120
+        /// Candidate list size while searching (at least k).
+        public var efSearch = 96
+        /// Seed of the level generator, so builds are reproducible.
+        public var seed: UInt64 = 42
+
+        public init() {}
+    }
+
+    /// One search result: the caller's id and the inner product.
+    public struct Neighbor: Hashable, Sendable {
+        public var id: Int64
+        public var score: Float
+    }
+
+    public let dimensions: Int
+    public let parameters: Parameters
+    private let lock = ReadWriteLock()
+    nonisolated(unsafe) private var graph: Graph
+    // nonisolated(unsafe): every access holds `lock`.
+
+    struct Graph {
+        var vectors: [Float] = []
+        var ids: [Int64] = []
+        var rowOfID: [Int64: Int32] = [:]
+        /// links[level][node] for nodes that reach `level`; layer 0 has every node.
+        var links: [[[Int32]]] = [[]]
+        var levels: [Int8] = []
+        var entryPoint: Int32 = -1
+        var maxLevel = 0
+        var random: UInt64
+    }
+
+    public init(dimensions: Int, parameters: Parameters = Parameters()) {
+        precondition(dimensions > 0)
+        self.dimensions = dimensions
+        self.parameters = parameters
+        graph = Graph(random: parameters.seed | 1)
+    }
+
+    /// The number of vectors.
+    public var count: Int { lock.withReadLock { graph.ids.count } }
+
+    /// The vector of `id`, if indexed.
+    public func vector(of id: Int64) -> [Float]? {
+        lock.withReadLock {
+            guard let row = graph.rowOfID[id] else { return nil }
+            let start = Int(row) * dimensions
+            return Array(graph.vectors[start..<(start + dimensions)])
+        }
+    }
+
+    /// Adds vectors (an id already present keeps its old vector: rebuild to change vectors).
+    public func add(_ items: [(id: Int64, vector: [Float])]) {
+        lock.withWriteLock {
+            for item in items where graph.rowOfID[item.id] == nil {
+                precondition(item.vector.count == dimensions, "vector of \(item.vector.count) floats, index has \(dimensions)")
+                insert(item.id, item.vector)
+            }
+        }
+    }
+
+    /// Up to `count` ids picked pseudo-randomly under `seed`.
+    func sampleIDs(count: Int, seed: UInt64) -> [Int64] {
+        lock.withReadLock {
+            guard !graph.ids.isEmpty else { return [] }
+            var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+            return (0..<count).map { _ in
+                state ^= state >> 12
+                state ^= state << 25
+                state ^= state >> 27
+                return graph.ids[Int((state &* 2_685_821_657_736_338_717) >> 33) % graph.ids.count]
+            }
+        }
+    }
+
+    /// Every id, in insertion order.
+    public var ids: [Int64] { lock.withReadLock { graph.ids } }
+
+    // MARK: - Exact
+
+    /// The `k` vectors with the largest inner product with `query`, by scanning them all.
+    /// - Parameter allowed: when given, only ids it accepts are considered.
+    public func exactSearch(_ query: [Float], k: Int, allowed: ((Int64) -> Bool)? = nil) -> [Neighbor] {
+        precondition(query.count == dimensions)
+        return lock.withReadLock {
+            var heap = BoundedHeap<Neighbor>(capacity: k) { $0.score < $1.score || ($0.score == $1.score && $0.id > $1.id) }
+            graph.vectors.withUnsafeBufferPointer { vectors in
+                query.withUnsafeBufferPointer { q in
+                    for row in 0..<graph.ids.count {
+                        let id = graph.ids[row]
+                        if let allowed, !allowed(id) { continue }
+                        let score = VectorMath.dot(q.baseAddress!, vectors.baseAddress! + row * dimensions, dimensions)
+                        heap.insert(Neighbor(id: id, score: score))
+                    }
+                }
+            }
+            return heap.sortedDescending()
+        }
+    }
+
+    /// The inner product of `query` with the vector of each id (nil for ids not indexed).
+    public func scores(_ query: [Float], ids: [Int64]) -> [Float?] {
+        lock.withReadLock {
+            graph.vectors.withUnsafeBufferPointer { vectors in
+                query.withUnsafeBufferPointer { q in
+                    ids.map { id in
+                        graph.rowOfID[id].map { VectorMath.dot(q.baseAddress!, vectors.baseAddress! + Int($0) * dimensions, dimensions) }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - HNSW
+
+    /// The approximate `k` nearest vectors by inner product.
+    /// - Parameters:
+    ///   - ef: the candidate list size (default `parameters.efSearch`); larger is slower and
+    ///     more accurate.
+    ///   - allowed: when given, only accepted ids are returned. The search widens `ef` until
+    ///     it has `k` accepted results, and falls back to the exact scan when the filter is
+    ///     so selective that the graph walk cannot find them: a filtered search never returns
+    ///     fewer than `k` results when `k` vectors pass the filter.
+    public func search(_ query: [Float], k: Int, ef: Int? = nil, allowed: ((Int64) -> Bool)? = nil) -> [Neighbor] {
+        precondition(query.count == dimensions)
+        guard k > 0 else { return [] }
+        var width = max(ef ?? parameters.efSearch, k)
+        while true {
+            let (found, exhausted) = lock.withReadLock { () -> ([Neighbor], Bool) in
+                let total = graph.ids.count
+                guard total > 0 else { return ([], true) }
+                let candidates = query.withUnsafeBufferPointer { searchGraph($0.baseAddress!, ef: width) }
+                var result: [Neighbor] = []
+                for (row, score) in candidates {
+                    let id = graph.ids[Int(row)]
+                    if let allowed, !allowed(id) { continue }
+                    result.append(Neighbor(id: id, score: score))
+                    if result.count == k { break }
+                }
+                return (result, width >= total)
+            }
+            if found.count >= k || exhausted && allowed == nil { return found }
+            if width >= 4_096 || exhausted { return exactSearch(query, k: k, allowed: allowed) }
+            width *= 4
+        }
+    }
+
+    /// Layer descent then a beam search of width `ef` on layer 0; rows with scores, best first.
+    private func searchGraph(_ query: UnsafePointer<Float>, ef: Int) -> [(Int32, Float)] {
+        var entry = graph.entryPoint
+        var entryScore = score(query, entry)
+        if graph.maxLevel > 0 {
+            for level in stride(from: graph.maxLevel, to: 0, by: -1) {
+                (entry, entryScore) = greedy(query, from: entry, score: entryScore, level: level)
+            }
+        }
+        return searchLayer(query, entries: [(entry, entryScore)], ef: ef, level: 0)
+    }
+
+    @inline(__always)
+    private func score(_ query: UnsafePointer<Float>, _ row: Int32) -> Float {
+        graph.vectors.withUnsafeBufferPointer { VectorMath.dot(query, $0.baseAddress! + Int(row) * dimensions, dimensions) }
+    }
+
+    private func greedy(_ query: UnsafePointer<Float>, from start: Int32, score startScore: Float, level: Int) -> (Int32, Float) {
+        var current = start, best = startScore
+        var changed = true
+        while changed {
+            changed = false
+            for neighbor in graph.links[level][Int(current)] {
+                let s = score(query, neighbor)
+                if s > best {
+                    best = s
+                    current = neighbor
+                    changed = true
+                }
+            }
+        }
+        return (current, best)
+    }
+
+    /// The beam search of one layer: up to `ef` rows, best first.
+    private func searchLayer(_ query: UnsafePointer<Float>, entries: [(Int32, Float)], ef: Int, level: Int) -> [(Int32, Float)] {
+        var visited = VisitedSet.acquire(capacity: graph.ids.count)
+        defer { VisitedSet.release(visited) }
+        // Candidates: a max-heap on score (best first); results: a min-heap (worst first).
+        var candidates = ScoreHeap(maxFirst: true)
+        var results = ScoreHeap(maxFirst: false)
+        for (row, s) in entries {
+            _ = visited.insert(row)
+            candidates.push(row, s)
+            results.push(row, s)
+        }
+        let links = graph.links[level]
+        graph.vectors.withUnsafeBufferPointer { vectors in
+            let base = vectors.baseAddress!
+            while let (row, s) = candidates.pop() {
+                if results.count >= ef, let worst = results.top, s < worst.1 { break }
+                for neighbor in links[Int(row)] where visited.insert(neighbor) {
+                    let ns = VectorMath.dot(query, base + Int(neighbor) * dimensions, dimensions)
+                    if results.count < ef || ns > results.top!.1 {
+                        candidates.push(neighbor, ns)
+                        results.push(neighbor, ns)
+                        if results.count > ef { _ = results.pop() }
+                    }
+                }
+            }
+        }
+        var ordered: [(Int32, Float)] = []
+        ordered.reserveCapacity(results.count)
+        while let item = results.pop() { ordered.append(item) }
+        return ordered.reversed()
+    }
+
+    private func randomLevel() -> Int {
+        // xorshift64*: reproducible levels under the seed.
+        graph.random ^= graph.random >> 12
+        graph.random ^= graph.random << 25
+        graph.random ^= graph.random >> 27
+        let value = graph.random &* 2_685_821_657_736_338_717
+        let uniform = (Double(value >> 11) + 0.5) / Double(1 << 53)
+        return min(Int(-log(uniform) / log(Double(parameters.m))), 15)
+    }
+
+    /// Inserts one vector; called with the write lock held.
+    private func insert(_ id: Int64, _ vector: [Float]) {
+        let row = Int32(graph.ids.count)
+        graph.ids.append(id)
+        graph.rowOfID[id] = row
+        graph.vectors.append(contentsOf: vector)
+        let level = randomLevel()
+        graph.levels.append(Int8(level))
+        while graph.links.count <= level { graph.links.append(Array(repeating: [], count: Int(row))) }
+        for index in graph.links.indices { graph.links[index].append([]) }
+        guard graph.entryPoint >= 0 else {
+            graph.entryPoint = row
+            graph.maxLevel = level
+            return
+        }
+        vector.withUnsafeBufferPointer { pointer in
+            let query = pointer.baseAddress!
+            var entry = graph.entryPoint
+            var entryScore = score(query, entry)
+            if graph.maxLevel > level {
+                for upper in stride(from: graph.maxLevel, to: level, by: -1) {
+                    (entry, entryScore) = greedy(query, from: entry, score: entryScore, level: upper)
+                }
+            }
+            var entries = [(entry, entryScore)]
+            for current in stride(from: min(level, graph.maxLevel), through: 0, by: -1) {
+                let found = searchLayer(query, entries: entries, ef: parameters.efConstruction, level: current)
+                let limit = current == 0 ? 2 * parameters.m : parameters.m
+                let chosen = selectNeighbors(found, limit: parameters.m)
+                graph.links[current][Int(row)] = chosen
+                for neighbor in chosen {
+                    graph.links[current][Int(neighbor)].append(row)
+                    if graph.links[current][Int(neighbor)].count > limit { prune(neighbor, level: current, limit: limit) }
+                }
+                entries = found
+            }
+        }
+        if level > graph.maxLevel {
+            graph.maxLevel = level
+            graph.entryPoint = row
+        }
+    }
+
+    /// The neighbour-selection heuristic: keep a candidate only if it is closer to the new
+    /// node than to every neighbour already kept, so links spread in different directions.
+    private func selectNeighbors(_ candidates: [(Int32, Float)], limit: Int) -> [Int32] {
+        var kept: [Int32] = []
+        graph.vectors.withUnsafeBufferPointer { vectors in
+            let base = vectors.baseAddress!
+            for (candidate, s) in candidates where kept.count < limit {
+                let dominated = kept.contains { other in
+                    VectorMath.dot(base + Int(candidate) * dimensions, base + Int(other) * dimensions, dimensions) > s
+                }
+                if !dominated { kept.append(candidate) }
+            }
+            // Fill up with the closest remaining, so sparse regions stay connected.
+            for (candidate, _) in candidates where kept.count < limit && !kept.contains(candidate) { kept.append(candidate) }
+        }
+        return kept
+    }
+
+    private func prune(_ node: Int32, level: Int, limit: Int) {
+        let scored = graph.vectors.withUnsafeBufferPointer { vectors in
+            let base = vectors.baseAddress!
+            return graph.links[level][Int(node)].map { neighbor in
+                (neighbor, VectorMath.dot(base + Int(node) * dimensions, base + Int(neighbor) * dimensions, dimensions))
+            }.sorted { $0.1 > $1.1 }
+        }
+        graph.links[level][Int(node)] = selectNeighbors(scored, limit: limit)
+    }
+}
+
+/// A binary heap of (row, score), best or worst first.
+struct ScoreHeap {
+    private var rows: [Int32] = []
+    private var scores: [Float] = []
+    let maxFirst: Bool
+
+    init(maxFirst: Bool) { self.maxFirst = maxFirst }
+
+    var count: Int { rows.count }
+    var top: (Int32, Float)? { rows.isEmpty ? nil : (rows[0], scores[0]) }
+
+    @inline(__always)
+    private func before(_ a: Float, _ b: Float) -> Bool { maxFirst ? a > b : a < b }
+
+    mutating func push(_ row: Int32, _ score: Float) {
+        rows.append(row)
+        scores.append(score)
+        var child = rows.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard before(scores[child], scores[parent]) else { break }
+            rows.swapAt(child, parent)
+            scores.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (Int32, Float)? {
+        guard let first = top else { return nil }
+        let lastRow = rows.removeLast(), lastScore = scores.removeLast()
+        if !rows.isEmpty {
+            rows[0] = lastRow
+            scores[0] = lastScore
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var best = parent
+                if left < rows.count && before(scores[left], scores[best]) { best = left }
+                if right < rows.count && before(scores[right], scores[best]) { best = right }
+                if best == parent { break }
+                rows.swapAt(parent, best)
+                scores.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return first
+    }
+}
+
+/// A visited set with generation stamps, reused across searches (clearing is O(1)).
+struct VisitedSet {
+    private var stamps: [UInt32]
+    private var generation: UInt32 = 1
+
+    private static let pool = Mutex<[VisitedSet]>([])
+
+    static func acquire(capacity: Int) -> VisitedSet {
+        var set = pool.withLock { $0.popLast() } ?? VisitedSet(stamps: [])
+        if set.stamps.count < capacity { set.stamps.append(contentsOf: repeatElement(0, count: capacity - set.stamps.count)) }
+        set.generation &+= 1
+        if set.generation == 0 {
+            for index in set.stamps.indices { set.stamps[index] = 0 }
+            set.generation = 1
+        }
+        return set
+    }
+
+    static func release(_ set: VisitedSet) {
+        pool.withLock { if $0.count < 16 { $0.append(set) } }
+    }
+
+    private init(stamps: [UInt32]) { self.stamps = stamps }
+
+    /// Marks `row`; false when it was already marked.
+    @inline(__always)
+    mutating func insert(_ row: Int32) -> Bool {
+        if stamps[Int(row)] == generation { return false }
+        stamps[Int(row)] = generation
+        return true
+    }
+}

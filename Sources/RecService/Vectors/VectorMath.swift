@@ -1,0 +1,93 @@
+/// Small vector kernels over raw float buffers. The loops are written so the compiler
+/// vectorises them (eight lanes at a time with independent accumulators).
+enum VectorMath {
+    /// The dot product of `count` floats at `a` and `b`.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
+        var index = 0
+        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+        while index + 16 <= count {
+            let x0 = rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            let y0 = rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            let x1 = rawA.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self)
+            let y1 = rawB.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self)
+            sum0 += x0 * y0
+            sum1 += x1 * y1
+            index += 16
+        }
+        while index + 8 <= count {
+            sum0 += rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+                * rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+            index += 8
+        }
+        var total = (sum0 + sum1).sum()
+        while index < count {
+            total += a[index] * b[index]
+            index += 1
+        }
+        return total
+    }
+
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        precondition(a.count == b.count)
+        return a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { y in dot(x.baseAddress!, y.baseAddress!, a.count) } }
+    }
+
+    /// `vector` scaled to unit length (unchanged when it is zero).
+    static func normalized(_ vector: [Float]) -> [Float] {
+        let norm = dot(vector, vector).squareRoot()
+        return norm > 0 ? vector.map { $0 / norm } : vector
+    }
+
+    /// The logistic function.
+    @inline(__always)
+    static func sigmoid(_ x: Float) -> Float {
+        x >= 0 ? 1 / (1 + expf(-x)) : expf(x) / (1 + expf(x))
+    }
+
+    /// Little-endian float32 bytes (the bytea encoding of 0004_vectors_models.sql).
+    static func bytes(_ vector: [Float]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(vector.count * 4)
+        for value in vector {
+            let bits = value.bitPattern.littleEndian
+            bytes.append(UInt8(truncatingIfNeeded: bits))
+            bytes.append(UInt8(truncatingIfNeeded: bits >> 8))
+            bytes.append(UInt8(truncatingIfNeeded: bits >> 16))
+            bytes.append(UInt8(truncatingIfNeeded: bits >> 24))
+        }
+        return bytes
+    }
+
+    /// Decodes PostgreSQL's text form of a bytea (`\x0a1b…`) holding little-endian float32s.
+    static func floats(byteaHex text: String) -> [Float]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"), (utf8.count - 2) % 8 == 0 else {
+            return nil
+        }
+        func nibble(_ c: UInt8) -> UInt32? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(c - UInt8(ascii: "A") + 10)
+            default: nil
+            }
+        }
+        var result: [Float] = []
+        result.reserveCapacity((utf8.count - 2) / 8)
+        var index = 2
+        while index < utf8.count {
+            var bits: UInt32 = 0
+            for byte in 0..<4 {
+                guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+                bits |= (high << 4 | low) << (8 * UInt32(byte))
+                index += 2
+            }
+            result.append(Float(bitPattern: bits))
+        }
+        return result
+    }
+}
+
+internal import Glibc

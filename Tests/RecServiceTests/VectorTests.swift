@@ -1,0 +1,141 @@
+@testable import RecService
+import Testing
+
+/// The vector index (exact and HNSW), the online gradient step and the ALS trainer.
+@Suite struct VectorTests {
+    /// Reproducible pseudo-random floats.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> Float {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return Float(state % 1_000_000) / 1_000_000
+        }
+        mutating func gaussian() -> Float {
+            let u = max(next(), 1e-6), v = next()
+            return (-2 * logf(u)).squareRoot() * cosf(2 * .pi * v)
+        }
+    }
+
+    /// `count` unit vectors around `clusters` centres, as text embeddings are.
+    static func clustered(count: Int, dimensions: Int, clusters: Int, seed: UInt64) -> [[Float]] {
+        var random = Random(state: seed)
+        let centres = (0..<clusters).map { _ in (0..<dimensions).map { _ in random.gaussian() } }
+        return (0..<count).map { index in
+            VectorMath.normalized(centres[index % clusters].map { $0 + 0.6 * random.gaussian() })
+        }
+    }
+
+    @Test func hnswRecallAt10IsAtLeast95PercentOfExact() {
+        let dimensions = 48
+        let vectors = Self.clustered(count: 3_000, dimensions: dimensions, clusters: 30, seed: 7)
+        let index = VectorIndex(dimensions: dimensions)
+        index.add(vectors.enumerated().map { (Int64($0.offset), $0.element) })
+        let queries = Self.clustered(count: 200, dimensions: dimensions, clusters: 30, seed: 99)
+        var hits = 0
+        for query in queries {
+            let exact = Set(index.exactSearch(query, k: 10).map(\.id))
+            let approximate = index.search(query, k: 10)
+            #expect(approximate.count == 10)
+            hits += approximate.filter { exact.contains($0.id) }.count
+        }
+        let recall = Double(hits) / Double(queries.count * 10)
+        #expect(recall >= 0.95, "recall@10 = \(recall)")
+    }
+
+    @Test func exactSearchIsBruteForce() {
+        let vectors = Self.clustered(count: 500, dimensions: 16, clusters: 5, seed: 3)
+        let index = VectorIndex(dimensions: 16)
+        index.add(vectors.enumerated().map { (Int64($0.offset), $0.element) })
+        let query = vectors[17]
+        let expected = vectors.indices.sorted { VectorMath.dot(query, vectors[$0]) > VectorMath.dot(query, vectors[$1]) }.prefix(5)
+        #expect(index.exactSearch(query, k: 5).map(\.id) == expected.map(Int64.init))
+        #expect(index.exactSearch(query, k: 5).first?.id == 17)
+    }
+
+    @Test func aSelectiveFilterStillReturnsKResults() {
+        let vectors = Self.clustered(count: 3_000, dimensions: 32, clusters: 10, seed: 11)
+        let index = VectorIndex(dimensions: 32)
+        index.add(vectors.enumerated().map { (Int64($0.offset), $0.element) })
+        let allowed: (Int64) -> Bool = { $0 % 97 == 0 }  // 31 of 3,000
+        let found = index.search(vectors[5], k: 10, allowed: allowed)
+        #expect(found.count == 10)
+        #expect(found.allSatisfy { allowed($0.id) })
+        #expect(found.map(\.id) == index.exactSearch(vectors[5], k: 10, allowed: allowed).map(\.id))
+    }
+
+    @Test func vectorsRoundTripThroughTheByteaEncoding() {
+        let vector: [Float] = [0, 1, -2.5, .pi, 1e-30]
+        let hex = "\\x" + VectorMath.bytes(vector).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        #expect(VectorMath.floats(byteaHex: hex) == vector)
+        #expect(VectorMath.floats(byteaHex: "\\x123") == nil)
+    }
+
+    @Test(arguments: [Float(1), 0])
+    func theGradientMatchesFiniteDifferences(label: Float) {
+        var random = Random(state: 5)
+        let h = (0..<24).map { _ in random.gaussian() * 0.3 }
+        let v = (0..<24).map { _ in random.gaussian() * 0.3 }
+        let λ: Float = 0.05
+        let analytic = OnlineUpdate.gradient(user: h, item: v, label: label, regularization: λ)
+        let epsilon: Float = 1e-2
+        for k in h.indices {
+            var plus = h, minus = h
+            plus[k] += epsilon
+            minus[k] -= epsilon
+            let numeric = (OnlineUpdate.loss(user: plus, item: v, label: label, regularization: λ)
+                - OnlineUpdate.loss(user: minus, item: v, label: label, regularization: λ)) / (2 * epsilon)
+            #expect(abs(numeric - analytic[k]) < 2e-3, "component \(k): numeric \(numeric), analytic \(analytic[k])")
+        }
+        // A step against the gradient lowers the loss.
+        let stepped = OnlineUpdate.step(user: h, observations: [(v, label, 1)], settings: OnlineUpdate.Settings())
+        #expect(OnlineUpdate.loss(user: stepped, item: v, label: label, regularization: λ)
+            < OnlineUpdate.loss(user: h, item: v, label: label, regularization: λ))
+    }
+
+    @Test func clicksOnOneKindRaiseItsScoreOnly() {
+        let vectors = Self.clustered(count: 40, dimensions: 16, clusters: 2, seed: 21)  // even: kind A, odd: kind B
+        var h = [Float](repeating: 0, count: 16)
+        for index in stride(from: 0, to: 20, by: 2) {
+            h = OnlineUpdate.step(user: h, observations: [(vectors[index], 1, 1)], settings: OnlineUpdate.Settings())
+        }
+        let kindA = stride(from: 20, to: 40, by: 2).map { VectorMath.sigmoid(VectorMath.dot(h, vectors[$0])) }
+        let kindB = stride(from: 21, to: 40, by: 2).map { VectorMath.sigmoid(VectorMath.dot(h, vectors[$0])) }
+        #expect(kindA.min()! > 0.5)
+        #expect(kindA.min()! > kindB.max()!)
+    }
+
+    @Test func alsRecoversBlockPreferences() {
+        // 60 users, 90 items, three tastes; each user saw two thirds of their block.
+        var entries: [(user: Int, item: Int, value: Float)] = []
+        var held: [(Int, Int)] = []
+        for user in 0..<60 {
+            let block = user % 3
+            for item in stride(from: block, to: 90, by: 3) {
+                if (user &* 7_919 + item &* 104_729) % 13 < 4 { held.append((user, item)) } else { entries.append((user, item, 1)) }
+            }
+        }
+        let data = ALSTrainer.Interactions(userCount: 60, itemCount: 90, entries: entries)
+        var settings = ALSTrainer.Settings()
+        settings.factors = 8
+        settings.iterations = 10
+        let model = ALSTrainer(settings: settings).train(data)
+        var hits = 0
+        for (user, item) in held {
+            let seen = Set(data.items(of: user).map(Int.init))
+            let ranked = model.scores(user: user).enumerated().filter { !seen.contains($0.offset) }.sorted { $0.element > $1.element }
+            if ranked.prefix(10).contains(where: { $0.offset == item }) { hits += 1 }
+        }
+        #expect(Double(hits) / Double(held.count) > 0.9)
+        // Deterministic under the seed, and the exact solver agrees with conjugate gradients.
+        #expect(ALSTrainer(settings: settings).train(data).items == model.items)
+        settings.cgSteps = 0
+        let exact = ALSTrainer(settings: settings).train(data)
+        let user0 = model.scores(user: 0), exact0 = exact.scores(user: 0)
+        let top = { (scores: [Float]) in Set(scores.indices.sorted { scores[$0] > scores[$1] }.prefix(10)) }
+        #expect(top(user0).intersection(top(exact0)).count >= 8)
+    }
+}
+
+import Glibc
