@@ -15,7 +15,7 @@ model.bin, version 1, all integers and floats little-endian:
           48  32 bytes: sha256 of the source model.safetensors
           80  reserved zeros up to 128
          128  tensor table, 64 bytes an entry: name (40 bytes, ASCII, NUL-padded),
-              u64 byte offset from the start of the file, u32 rows, u32 columns, u32 reserved
+              u64 byte offset from the start of the file, u32 rows, u32 columns, 8 reserved bytes
   then the tensors, float32 row-major, each starting on a 64-byte boundary.
 
 Tensors: "word_embeddings" [vocab, hidden], "position_embeddings" [max positions, hidden],
@@ -134,7 +134,8 @@ def main():
         if len(encoded) >= NAME_BYTES:
             sys.exit(f"convert_minilm: tensor name too long: {name}")
         rows, cols = array.shape
-        table += encoded.ljust(NAME_BYTES, b"\0") + struct.pack("<QIII", offset, rows, cols, 0)
+        table += encoded.ljust(NAME_BYTES, b"\0") + struct.pack("<QIIII", offset, rows, cols, 0, 0)
+        assert len(table) % ENTRY_BYTES == 0
         placements.append((offset, array))
         offset = aligned(offset + array.nbytes)
 
