@@ -1,4 +1,5 @@
 internal import CBLAS
+internal import CEmbeddingsKernels
 internal import Glibc
 
 /// The BERT encoder of all-MiniLM-L6-v2 plus mean pooling and L2 normalisation, over the
@@ -21,6 +22,11 @@ final class Transformer: @unchecked Sendable {
         var ffnOutWeight, ffnOutBias: UnsafePointer<Float>
         var ffnNormWeight, ffnNormBias: UnsafePointer<Float>
     }
+
+    /// Up to this many tokens, products go through `CEmbeddingsKernels_sgemm_few_rows`, which
+    /// streams each weight matrix once, instead of cblas_sgemm, which first copies it into
+    /// packed panels (bench/embeddings measured the crossover).
+    static let fewRows = 8
 
     let configuration: ModelConfiguration
     /// Sentences longer than this are cut by the tokenizer; the encoder checks it.
@@ -171,6 +177,14 @@ final class Transformer: @unchecked Sendable {
         bias: UnsafePointer<Float>, outputs: Int, into output: UnsafeMutablePointer<Float>
     ) {
         for r in 0..<rows { (output + r * outputs).update(from: bias, count: outputs) }
+        if rows <= Self.fewRows
+            && CEmbeddingsKernels_sgemm_few_rows(
+                Int32(rows), Int32(outputs), Int32(inputs), input, Int32(inputs), weight, Int32(outputs),
+                output, Int32(outputs)
+            ) == 1
+        {
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outputs), Int32(inputs),
             1, input, Int32(inputs), weight, Int32(outputs), 1, output, Int32(outputs)
@@ -219,12 +233,8 @@ final class Transformer: @unchecked Sendable {
         }
     }
 
-    /// GELU with the exact error function: x · (1 + erf(x / √2)) / 2.
+    /// GELU with the exact error function: x · (1 + erf(x / √2)) / 2 (glibc's erff, vectorised).
     private func gelu(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        let invSqrt2: Float = 0.707_106_781_186_547_6
-        for k in 0..<count {
-            let x = values[k]
-            values[k] = 0.5 * x * (1 + erff(x * invSqrt2))
-        }
+        CEmbeddingsKernels_gelu(values, count)
     }
 }
