@@ -1,5 +1,5 @@
 # VoiceShop developer entry points. CI runs `make test` (through .ci/run) in a fresh clone.
-#   make setup | build | release | generate | check-generated | test | test-interop | test-data | run | bench | lint | clean
+#   make setup | models | build | release | generate | check-generated | test | test-interop | test-data | run | bench | lint | clean
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 # Prerequisites run in the order written (setup before anything that needs its packages).
@@ -15,13 +15,18 @@ PYTEST_FLAGS ?= -q
 # What proto/generate.sh writes; check-generated fails if regenerating changes any of it.
 GENERATED := Sources/CProtos Sources/Protos/Generated
 
-.PHONY: help setup build release generate check-generated test test-swift test-interop test-data run bench lint clean distclean
+.PHONY: help setup models build release generate check-generated test test-swift test-interop test-data run bench bench-rpc bench-embeddings lint clean distclean
 
 help:
 	@sed -n '1,2p' Makefile
 
 setup:
 	@scripts/setup
+
+# The sentence encoder's model (all-MiniLM-L6-v2) under .voiceshop/models, or $VOICESHOP_MODELS_DIR:
+# downloaded and converted once, then only verified. The Embeddings tests and rec-svc need it.
+models: setup
+	@scripts/fetch-models
 
 build:
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
@@ -43,7 +48,7 @@ check-generated: generate
 	@echo "generated code is up to date"
 
 # Everything: unit, integration and interop tests, and the demo data check. Benchmarks are not part of it (make bench).
-test: setup check-generated test-swift test-interop test-data
+test: setup models check-generated test-swift test-interop test-data
 
 test-swift:
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
@@ -61,12 +66,16 @@ endif
 test-data: setup
 	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/data
 
-run: setup release
+run: setup models release
 	scripts/run-local
 
-bench:
-	@test -x bench/rpc/run || { echo "make bench: bench/rpc/run does not exist yet (issue 2, 'Benchmark')" >&2; exit 1; }
+bench: bench-rpc bench-embeddings
+
+bench-rpc:
 	bench/rpc/run
+
+bench-embeddings: setup models
+	bench/embeddings/run
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests
