@@ -12,6 +12,11 @@ let defaultSwiftSettings: [SwiftSetting] = [
 /// the Swift Testing macros of this toolchain emit warnings of their own.
 let strictSwiftSettings: [SwiftSetting] = defaultSwiftSettings + [.unsafeFlags(["-warnings-as-errors"])]
 
+/// Numeric code (the sentence encoder, vector search, matrix factorisation) is optimised in
+/// debug builds too: unoptimised, one encode or HNSW build takes seconds of CPU and starves
+/// the timing tests that run beside it.
+let numericSwiftSettings: [SwiftSetting] = strictSwiftSettings + [.unsafeFlags(["-O"])]
+
 let products: [Product] = [
     .executable(name: "asr-svc", targets: ["asr-svc"]),
     .executable(name: "nlu-svc", targets: ["nlu-svc"]),
@@ -64,7 +69,7 @@ var targets: [Target] = [
     .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: defaultSwiftSettings),
     .target(name: "PocketSphinx", dependencies: ["CPocketSphinx"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PocketSphinxTests", dependencies: ["PocketSphinx"], swiftSettings: defaultSwiftSettings),
-    .target(name: "Embeddings", dependencies: ["CBLAS", "CEmbeddingsKernels"], swiftSettings: strictSwiftSettings),
+    .target(name: "Embeddings", dependencies: ["CBLAS", "CEmbeddingsKernels"], swiftSettings: numericSwiftSettings),
     .testTarget(
         name: "EmbeddingsTests",
         dependencies: ["Embeddings", "TestSupport"],
@@ -99,13 +104,14 @@ targets += [
     ),
     .target(
         name: "RecService",
-        dependencies: ["Postgres", "ServiceRuntime", "RPCCore", "Protos", "JSON"],
-        swiftSettings: strictSwiftSettings
+        dependencies: ["Postgres", "ServiceRuntime", "RPCCore", "Protos", "JSON", "Embeddings"],
+        swiftSettings: numericSwiftSettings
     ),
     .testTarget(
         name: "RecServiceTests",
         dependencies: [
             "RecService", "Postgres", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceKit", "ServiceRuntime", "TestSupport",
+            "Embeddings",
         ],
         swiftSettings: defaultSwiftSettings
     ),
@@ -136,9 +142,15 @@ targets += [
 targets += [
     .executableTarget(name: "asr-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "nlu-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
-    .executableTarget(name: "rec-svc", dependencies: ["ServiceKit", "RecService", "ServiceRuntime", "Postgres", "Protos"], swiftSettings: strictSwiftSettings),
+    .executableTarget(
+        name: "rec-svc", dependencies: ["ServiceKit", "RecService", "ServiceRuntime", "Postgres", "Protos", "Embeddings"],
+        swiftSettings: strictSwiftSettings),
     .executableTarget(name: "gateway", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "voiceshop", dependencies: ["VoiceShopCLI"], swiftSettings: strictSwiftSettings),
+    // Benchmarks only (bench/rec/run).
+    .executableTarget(
+        name: "rec-bench", dependencies: ["RecService", "Postgres", "Protos", "RPCCore", "RPCHTTP2Transport", "JSON"],
+        swiftSettings: strictSwiftSettings),
     .executableTarget(
         name: "voiceshop-testserver",
         dependencies: ["ServiceKit", "TestingService"],

@@ -57,6 +57,7 @@ public final class CatalogSync: Service {
                 let connection = try PostgresConnection(conninfo: conninfo)
                 try connection.listen("catalog_changed")
                 try connection.listen("model_changed")
+                try connection.listen("embeddings_changed")
                 // LISTEN first, then load: a change committed in between is seen twice, never lost.
                 try reloadAll(connection)
                 backoffMilliseconds = 100
@@ -102,6 +103,20 @@ public final class CatalogSync: Service {
     private func apply(_ notifications: [PostgresNotification], _ connection: PostgresConnection) throws {
         var ids: Set<Int64> = []
         if notifications.contains(where: { $0.channel == "model_changed" }) { try reloadModels(connection) }
+        let embedded = notifications.filter { $0.channel == "embeddings_changed" }.flatMap { notification in
+            ((try? JSONValue(parsing: notification.payload))?["ids"]?.arrayValue ?? []).compactMap { $0.integer(as: Int64.self) }
+        }
+        if !embedded.isEmpty, let model = runtime.personal.models.first(where: { $0.kind == .textEmbedding }) {
+            let rows = try connection.query(
+                "SELECT product_id, vector FROM item_embeddings WHERE model_version = $1 AND product_id = ANY($2::bigint[])",
+                [.text(model.version), .text(CatalogStore.arrayLiteral(embedded))])
+            model.items.add(rows.compactMap { row in
+                guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)),
+                    vector.count == model.dimensions
+                else { return nil }
+                return (id, vector)
+            })
+        }
         for notification in notifications where notification.channel == "catalog_changed" {
             guard let payload = try? JSONValue(parsing: notification.payload), let list = payload["ids"]?.arrayValue else {
                 try reloadAll(connection)

@@ -17,13 +17,15 @@ public enum DemoLoader {
 
     /// - Returns: how many rows of each kind the files hold.
     public static func load(directory: String, conninfo: String, logger: Logger) async throws -> [String: any Sendable] {
-        let products = try lines("\(directory)/products.jsonl")
-        let users = try lines("\(directory)/users.jsonl")
-        let reviews = try lines("\(directory)/reviews.jsonl")
-        let orders = try lines("\(directory)/orders.jsonl")
-        let events = try lines("\(directory)/events.jsonl")
         let pool = PostgresPool(conninfo: conninfo, size: 1, label: "demo")
-        try await pool.withTransaction { connection in
+        // Everything, file parsing included, runs on the pool's own thread, never on Swift's
+        // cooperative pool.
+        return try await pool.withTransaction { connection -> [String: Int] in
+            let products = try lines("\(directory)/products.jsonl")
+            let users = try lines("\(directory)/users.jsonl")
+            let reviews = try lines("\(directory)/reviews.jsonl")
+            let orders = try lines("\(directory)/orders.jsonl")
+            let events = try lines("\(directory)/events.jsonl")
             try loadProducts(products, connection)
             for (line, user) in users {
                 try connection.query(
@@ -69,11 +71,11 @@ public enum DemoLoader {
                   JOIN products p ON p.sku = e.sku
                 ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                 """, [.text(eventRows)])
+            return [
+                "products": products.count, "users": users.count, "reviews": reviews.count, "orders": orders.count,
+                "events": events.count,
+            ]
         }
-        return [
-            "products": products.count, "users": users.count, "reviews": reviews.count, "orders": orders.count,
-            "events": events.count,
-        ]
     }
 
     private static func loadProducts(_ rows: [(Int, [String: JSONValue])], _ connection: PostgresConnection) throws {

@@ -10,14 +10,29 @@ public final class RecRuntime: Sendable {
     public let pool: PostgresPool
     public let index: CatalogIndex
     public let personal: PersonalModels
+    /// The text encoder for query vectors; nil runs search on the lexical index alone.
+    public let embeddings: TextEmbeddings?
     public let logger: Logger
     private let vocabularyCache = Mutex<RecV1.VocabularyResponse?>(nil)
 
-    public init(pool: PostgresPool, index: CatalogIndex, personal: PersonalModels = PersonalModels(), logger: Logger) {
+    public init(
+        pool: PostgresPool, index: CatalogIndex, personal: PersonalModels = PersonalModels(), embeddings: TextEmbeddings? = nil,
+        logger: Logger
+    ) {
         self.pool = pool
         self.index = index
         self.personal = personal
+        self.embeddings = embeddings
         self.logger = logger
+    }
+
+    /// The query's text vector and the item vectors, when both exist.
+    func semanticQuery(_ text: String) -> SemanticQuery? {
+        guard let embeddings, !text.allSatisfy(\.isWhitespace),
+            let model = personal.models.first(where: { $0.kind == .textEmbedding && $0.version == TextEmbeddings.version }),
+            model.items.count > 0
+        else { return nil }
+        return SemanticQuery(vector: embeddings.queryVector(text), items: model.items)
     }
 
     /// Runs `body` in a transaction and maps database failures to gRPC statuses: an

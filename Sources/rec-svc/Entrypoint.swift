@@ -1,3 +1,4 @@
+import Embeddings
 import Glibc
 import Postgres
 import Protos
@@ -14,7 +15,10 @@ import ServiceRuntime
 /// fits matrix factorisation on the event history and activates it.
 @main
 enum Entrypoint {
-    static let flags = ["database-url", "migrations", "pool-size", "demo-dir", "factors", "iterations", "regularization", "alpha"]
+    static let flags = [
+        "database-url", "migrations", "pool-size", "demo-dir", "factors", "iterations", "regularization", "alpha", "embeddings",
+        "models-dir", "embed-threads",
+    ]
 
     static func main() async {
         switch CommandLine.arguments.dropFirst().first {
@@ -41,6 +45,17 @@ enum Entrypoint {
                 settings.alpha = try number("alpha", settings.alpha)
                 _ = try await FactorTraining.train(conninfo: url, settings: settings, logger: logger)
             }
+        case "embed": await command { options, logger, url in
+                try await RecDatabase.migrate(conninfo: url, directory: migrations(options), logger: logger)
+                guard let embeddings = try loadEmbeddings(options, logger: logger, required: true) else { return }
+                let worker = EmbeddingWorker(
+                    conninfo: url, embeddings: embeddings, logger: logger, threads: Int(options.value("embed-threads") ?? "") ?? 2)
+                let start = ContinuousClock.now
+                let pool = PostgresPool(conninfo: url, size: 1, label: "embed")
+                let count = try await pool.withConnection { try worker.embedPending($0) }
+                let seconds = Double((ContinuousClock.now - start) / .milliseconds(1)) / 1000
+                logger.info("products embedded", ["count": count, "seconds": seconds, "per_second": seconds > 0 ? Double(count) / seconds : 0])
+            }
         default: break
         }
         await ServiceMain.run(name: "rec-svc", defaultPort: 50063, extraFlags: flags) { setup in
@@ -52,14 +67,41 @@ enum Entrypoint {
             guard (1...256).contains(poolSize) else { throw ServiceOptions.ConfigurationError("--pool-size must be from 1 to 256") }
             try await RecDatabase.migrate(conninfo: url, directory: migrations(options), logger: setup.logger)
             let pool = PostgresPool(conninfo: url, size: poolSize, label: "rec")
-            let runtime = RecRuntime(pool: pool, index: CatalogIndex(), logger: setup.logger)
+            let embeddings = try loadEmbeddings(options, logger: setup.logger, required: false)
+            let runtime = RecRuntime(pool: pool, index: CatalogIndex(), embeddings: embeddings, logger: setup.logger)
             let health = setup.health
             let sync = CatalogSync(conninfo: url, runtime: runtime, logger: setup.logger) { ready in
                 health.setAll(ready ? .serving : .notServing)
             }
+            var background: [any Service] = [sync]
+            if let embeddings {
+                background.append(
+                    EmbeddingWorker(
+                        conninfo: url, embeddings: embeddings, logger: setup.logger,
+                        threads: Int(options.value("embed-threads") ?? "") ?? 1))
+            }
             return ServiceParts(
                 rpcServices: [RecRPCService(runtime: runtime), CatalogAdminRPCService(runtime: runtime)],
-                backgroundServices: [sync], ready: false)
+                backgroundServices: background, ready: false)
+        }
+    }
+
+    /// The text encoder, per `--embeddings auto|on|off` (auto: on when the model files exist).
+    static func loadEmbeddings(_ options: ServiceOptions, logger: Logger, required: Bool) throws -> TextEmbeddings? {
+        let mode = options.value("embeddings") ?? (required ? "on" : "auto")
+        guard ["auto", "on", "off"].contains(mode) else {
+            throw ServiceOptions.ConfigurationError("--embeddings must be auto, on or off, not '\(mode)'")
+        }
+        if mode == "off" { return nil }
+        let directory = options.value("models-dir").map { $0 + "/" + SentenceEncoder.modelName } ?? SentenceEncoder.defaultModelDirectory()
+        do throws(EmbeddingsError) {
+            let encoder = try SentenceEncoder(modelDirectory: directory)
+            logger.info("text embeddings on", ["model": SentenceEncoder.modelName, "directory": directory])
+            return TextEmbeddings(encoder: encoder)
+        } catch {
+            if mode == "on" { throw ServiceOptions.ConfigurationError("--embeddings on: \(error)") }
+            logger.warning("text embeddings off: the model is missing (run scripts/fetch-models)", ["error": "\(error)"])
+            return nil
         }
     }
 

@@ -37,17 +37,16 @@ import Testing
     ]
 
     @Test(arguments: triples)
-    func anchorIsCloserToTheRelatedText(_ triple: Triple) throws {
-        let encoder = try TestModel.encoder()
-        let anchor = encoder.encode(triple.anchor)
-        let closer = dot(anchor, encoder.encode(triple.closer))
-        let farther = dot(anchor, encoder.encode(triple.farther))
+    func anchorIsCloserToTheRelatedText(_ triple: Triple) async throws {
+        let (closer, farther) = try await TestModel.offPool { encoder in
+            let anchor = encoder.encode(triple.anchor)
+            return (dot(anchor, encoder.encode(triple.closer)), dot(anchor, encoder.encode(triple.farther)))
+        }
         #expect(closer > farther, "\(closer) vs \(farther)")
     }
 
     /// Retrieval: each query's best product among a small catalogue is the intended one.
-    @Test func queriesFindTheirProducts() throws {
-        let encoder = try TestModel.encoder()
+    @Test func queriesFindTheirProducts() async throws {
         let catalogue = [
             "Apple 20W USB-C Power Adapter and Lightning cable", "Samsung 65\" QLED 4K Smart TV",
             "Levi's Men's 501 Original Fit Jeans", "KONG Classic Dog Chew Toy", "Nike Air Zoom Pegasus Running Shoe",
@@ -55,9 +54,11 @@ import Testing
         ]
         let queries = ["iphone charger", "big screen television", "denim pants", "puppy toy", "jogging sneakers",
                        "red summer dress", "insulated bottle", "coffee machine"]
-        let products = encoder.encode(batch: catalogue)
+        let (products, queryVectors) = try await TestModel.offPool { encoder in
+            (encoder.encode(batch: catalogue), queries.map { encoder.encode($0) })
+        }
         for (expected, query) in queries.enumerated() {
-            let q = encoder.encode(query)
+            let q = queryVectors[expected]
             let scores = products.map { dot($0, q) }
             let best = scores.indices.max { scores[$0] < scores[$1] }!
             #expect(best == expected, "\(query) → \(catalogue[best]), wanted \(catalogue[expected])")

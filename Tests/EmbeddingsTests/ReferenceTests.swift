@@ -18,9 +18,8 @@ import Testing
     }
 
     @Test(arguments: ReferenceFixture.shared.cases)
-    func vectorMatches(_ reference: ReferenceFixture.Case) throws {
-        let encoder = try TestModel.encoder()
-        let vector = encoder.encode(reference.text)
+    func vectorMatches(_ reference: ReferenceFixture.Case) async throws {
+        let vector = try await TestModel.offPool { $0.encode(reference.text) }
         #expect(vector.count == SentenceEncoder.dimensions)
         #expect(abs(dot(vector, vector) - 1) < 1e-5, "unit length")
         let similarity = cosine(vector, reference.vector)
@@ -28,8 +27,8 @@ import Testing
     }
 
     /// The figures everyone quotes for all-MiniLM-L6-v2.
-    @Test func publishedExampleVector() throws {
-        let vector = try TestModel.encoder().encode("This is an example sentence")
+    @Test func publishedExampleVector() async throws {
+        let vector = try await TestModel.offPool { $0.encode("This is an example sentence") }
         let published: [Float] = [0.06766, 0.06350, 0.04871, 0.07931, 0.03745, 0.00265, 0.03938, -0.00710]
         for (index, value) in published.enumerated() {
             #expect(abs(vector[index] - value) < 2e-5, "component \(index): \(vector[index]) vs \(value)")

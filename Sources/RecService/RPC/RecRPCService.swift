@@ -29,7 +29,7 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             text: request.query, filters: SearchFilterSet(request.filters), sort: request.sort, page: Int(request.page),
             pageSize: size)
         let personal = await personalScorer(request.userID)
-        let outcome = runtime.index.search(query, personal: personal)
+        let outcome = runtime.index.search(query, personal: personal, semantic: runtime.semanticQuery(request.query))
         var response = RecV1.SearchResponse()
         response.results = outcome.hits.map(Self.ranked)
         response.totalMatches = Int32(outcome.totalMatches)
@@ -297,9 +297,14 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         let key = request.idempotencyKey.isEmpty ? nil : request.idempotencyKey
         let address = request.shippingAddress.isEmpty ? nil : request.shippingAddress
         let requestID = context.requestID
-        return try await runtime.transaction(context) {
-            try ShoppingStore.checkout(userID: user, idempotencyKey: key, shippingAddress: address, requestID: requestID, $0)
+        let (order, products) = try await runtime.transaction(context) { connection in
+            let order = try ShoppingStore.checkout(
+                userID: user, idempotencyKey: key, shippingAddress: address, requestID: requestID, connection)
+            // The stock just taken, for this replica's index at once (others follow NOTIFY).
+            return (order, try CatalogStore.products(ids: order.items.compactMap { Int64($0.productID) }, connection))
         }
+        runtime.index.upsert(products)
+        return order
     }
 
     public func getOrder(request: RecV1.GetOrderRequest, context: ServerContext) async throws -> RecV1.Order {

@@ -203,18 +203,25 @@ public final class CatalogIndex: Sendable {
 
     /// Runs one search: lexical candidates, exact filters, relaxing when nothing matches,
     /// the re-ranking blend, the page and the facets.
-    /// - Parameter personal: σ(h_u·v_i) for a product id, or nil for anonymous searches.
-    public func search(_ query: SearchQuery, personal: ((Int64) -> Float?)? = nil) -> SearchOutcome {
+    /// - Parameters:
+    ///   - personal: σ(h_u·v_i) for a product id, or nil for anonymous searches.
+    ///   - semantic: the query's text vector and the item text vectors: hybrid retrieval adds
+    ///     the nearest products (above `RankingWeights.semanticThreshold`) to the lexical
+    ///     matches, and every match gets its vector similarity in the blend.
+    public func search(
+        _ query: SearchQuery, personal: ((Int64) -> Float?)? = nil, semantic: SemanticQuery? = nil
+    ) -> SearchOutcome {
         lock.withReadLock {
             let terms = Array(Set(TextAnalyzer.terms(query.text)))
             var filters = query.filters
             var relaxed: [String] = []
-            var matches = candidates(terms: terms, filters: filters)
+            let semantic = terms.isEmpty ? nil : semantic
+            var matches = candidates(terms: terms, filters: filters, semantic: semantic)
             // Relax in the documented order until something matches.
             for name in filters.activeNames where matches.documents.isEmpty {
                 filters = filters.dropping(name)
                 relaxed.append(name)
-                matches = candidates(terms: terms, filters: filters)
+                matches = candidates(terms: terms, filters: filters, semantic: semantic)
             }
             if matches.documents.isEmpty { relaxed = [] }
             return rank(matches, terms: terms, query: query, filters: filters, relaxed: relaxed, personal: personal)
@@ -225,8 +232,41 @@ public final class CatalogIndex: Sendable {
         var documents: [Int32]
         /// BM25 score per document (indexed by document), empty without query terms.
         var scores: [Float]
-        /// Which query terms each matched document contains (bit i = terms[i]).
+        /// Which query terms each matched document contains (bit i = knownTerms[i]).
         var matchedTerms: [UInt64]
+        /// The query terms some product has, in bit order.
+        var knownTerms: [String] = []
+        /// Cosine similarity of the query and item text vectors, by document.
+        var vectorScores: [Int32: Float] = [:]
+    }
+
+    /// Lexical candidates, then the semantic ones (see `search`).
+    private func candidates(terms: [String], filters: SearchFilterSet, semantic: SemanticQuery?) -> Candidates {
+        var result = candidates(terms: terms, filters: filters)
+        guard let semantic else { return result }
+        let documentOfProduct = storage.documentOfProduct
+        let neighbors = semantic.items.search(semantic.vector, k: semantic.neighbors) { id in
+            guard let doc = documentOfProduct[id], let document = self.storage.documents[Int(doc)] else { return false }
+            return self.passes(document, filters)
+        }
+        var present = Set(result.documents)
+        for neighbor in neighbors {
+            guard let doc = documentOfProduct[neighbor.id] else { continue }
+            result.vectorScores[doc] = neighbor.score
+            if neighbor.score >= Float(weights.semanticThreshold) && present.insert(doc).inserted { result.documents.append(doc) }
+        }
+        // Exact similarity for the lexical matches the neighbours did not cover (the best
+        // by BM25 first, at most `semantic.rescoreLimit` of them).
+        var missing = result.documents.filter { result.vectorScores[$0] == nil }
+        if missing.count > semantic.rescoreLimit, !result.scores.isEmpty {
+            missing.sort { result.scores[Int($0)] > result.scores[Int($1)] }
+            missing.removeLast(missing.count - semantic.rescoreLimit)
+        }
+        let ids = missing.compactMap { storage.documents[Int($0)]?.product.id }
+        for (doc, score) in zip(missing, semantic.items.scores(semantic.vector, ids: ids)) {
+            if let score { result.vectorScores[doc] = score }
+        }
+        return result
     }
 
     /// The documents that pass `filters` and match the query: every known query word when
@@ -271,7 +311,8 @@ public final class CatalogIndex: Sendable {
             loose.append(doc)
             if matched[Int(doc)] == all { strict.append(doc) }
         }
-        return Candidates(documents: strict.isEmpty ? loose : strict, scores: scores, matchedTerms: matched)
+        return Candidates(
+            documents: strict.isEmpty ? loose : strict, scores: scores, matchedTerms: matched, knownTerms: known.map(\.0))
     }
 
     private func passes(_ document: Document, _ filters: SearchFilterSet) -> Bool {
@@ -336,6 +377,7 @@ public final class CatalogIndex: Sendable {
             let document = storage.documents[Int(doc)]!
             var parts = RecV1.ScoreBreakdown()
             parts.text = maxText > 0 ? matches.scores[Int(doc)] / maxText : 0
+            parts.vector = max(0, matches.vectorScores[doc] ?? 0)
             parts.personal = personal?(document.product.id) ?? 0.5
             parts.popularity = log1p(storage.popularity[document.product.id] ?? 0) * popularityScale
             parts.rating = document.ratingPrior
@@ -368,7 +410,7 @@ public final class CatalogIndex: Sendable {
         for scored in ordered.dropFirst(query.page * pageSize) {
             let document = storage.documents[Int(scored.doc)]!
             let (_, parts) = blend(scored.doc)
-            let matchedWords = matches.matchedTerms.isEmpty ? [] : Self.words(of: matches.matchedTerms[Int(scored.doc)], query: query.text, terms: terms)
+            let matchedWords = matches.matchedTerms.isEmpty ? [] : Self.words(of: matches.matchedTerms[Int(scored.doc)], query: query.text, terms: matches.knownTerms)
             hits.append(
                 SearchHit(
                     product: document.product, score: scored.score,
@@ -393,6 +435,7 @@ public final class CatalogIndex: Sendable {
     static func explain(matchedWords: [String], filters: SearchFilterSet, parts: RecV1.ScoreBreakdown) -> String {
         var reasons: [String] = []
         if !matchedWords.isEmpty { reasons.append("matches '\(matchedWords.joined(separator: " "))'") }
+        if matchedWords.isEmpty && parts.vector >= 0.4 { reasons.append("close in meaning to your search") }
         var constraints: [String] = []
         if let brand = filters.brand { constraints.append(brand) }
         if let color = filters.color { constraints.append(color) }
@@ -435,6 +478,21 @@ public final class CatalogIndex: Sendable {
                 maxPrice: index + 1 < Money.bucketEdges.count ? Money.bucketEdges[index + 1] : 0, count: priceCounts[index])
         }
         return facets
+    }
+}
+
+/// The text vector of a query and the item text vectors to search (hybrid retrieval).
+public struct SemanticQuery: Sendable {
+    public var vector: [Float]
+    public var items: VectorIndex
+    /// Nearest products taken from the vector index.
+    public var neighbors = 100
+    /// Lexical matches whose similarity is computed exactly, best BM25 first.
+    public var rescoreLimit = 5_000
+
+    public init(vector: [Float], items: VectorIndex) {
+        self.vector = vector
+        self.items = items
     }
 }
 

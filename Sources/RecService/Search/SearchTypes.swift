@@ -81,6 +81,9 @@ public struct RankingWeights: Hashable, Sendable {
     public var popularity: Double = 0.15
     public var rating: Double = 0.15
     public var stock: Double = 0.1
+    /// The cosine similarity above which a product the words do not match still counts as a
+    /// match of the query (all-MiniLM-L6-v2 puts a paraphrase of a product at about 0.4 to 0.8, unrelated products below 0.25).
+    public var semanticThreshold: Double = 0.4
     /// BM25 parameters.
     public var k1: Double = 1.2
     public var b: Double = 0.75

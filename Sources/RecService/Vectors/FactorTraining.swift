@@ -49,7 +49,8 @@ public enum FactorTraining {
             throw PostgresError(code: .query, message: "no user events to learn from: record some events first")
         }
         let interactions = ALSTrainer.Interactions(userCount: users.count, itemCount: items.count, entries: entries)
-        let model = ALSTrainer(settings: settings).train(interactions)
+        // CPU-bound for seconds: on the pool's own thread, not on Swift's cooperative pool.
+        let model = try await pool.withConnection { _ in ALSTrainer(settings: settings).train(interactions) }
         let trainedAt = ContinuousClock.now
         let version = try await pool.query("SELECT 'mf-' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISSMS') AS v")
             .first?["v"] ?? "mf-unknown"

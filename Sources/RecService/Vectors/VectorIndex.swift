@@ -62,12 +62,18 @@ public final class VectorIndex: Sendable {
         }
     }
 
-    /// Adds vectors (an id already present keeps its old vector: rebuild to change vectors).
+    /// Adds vectors; an id already present gets the new vector in place (its graph links stay,
+    /// which is fine for the small moves of an edited product text; a reload rebuilds them).
     public func add(_ items: [(id: Int64, vector: [Float])]) {
         lock.withWriteLock {
-            for item in items where graph.rowOfID[item.id] == nil {
+            for item in items {
                 precondition(item.vector.count == dimensions, "vector of \(item.vector.count) floats, index has \(dimensions)")
-                insert(item.id, item.vector)
+                if let row = graph.rowOfID[item.id] {
+                    let start = Int(row) * dimensions
+                    graph.vectors.replaceSubrange(start..<(start + dimensions), with: item.vector)
+                } else {
+                    insert(item.id, item.vector)
+                }
             }
         }
     }

@@ -26,6 +26,14 @@ enum TestModel {
     static func encoder() throws -> SentenceEncoder {
         try loaded.get()
     }
+
+    /// Runs encoder work on a thread of its own: encodes are CPU-bound for milliseconds to
+    /// seconds, and on Swift's cooperative pool they would starve the timing tests of other
+    /// suites running at the same time.
+    static func offPool<Result: Sendable>(_ body: @escaping @Sendable (SentenceEncoder) -> Result) async throws -> Result {
+        let encoder = try encoder()
+        return try await TestSupport.onOwnThread { body(encoder) }
+    }
 }
 
 /// Tests/EmbeddingsTests/Fixtures/reference.json, written by scripts/embeddings_reference.py.

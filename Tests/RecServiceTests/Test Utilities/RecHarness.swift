@@ -1,4 +1,5 @@
 import Foundation
+import Embeddings
 import Postgres
 import Protos
 import RPCCore
@@ -21,14 +22,28 @@ struct RecHarness: Sendable {
     static let logger = Logger(service: "rec-test", minimumLevel: .error)
     static let migrations = TestSupport.repositoryRoot.appendingPathComponent("services/rec-svc/migrations").path
 
+    /// The real text encoder, loaded once per test process (`make test` fetches the model
+    /// first; a missing model fails the tests that need it with the encoder's message).
+    static let textEmbeddings: Result<TextEmbeddings, EmbeddingsError> = {
+        let base = ProcessInfo.processInfo.environment["VOICESHOP_MODELS_DIR"]
+            ?? TestSupport.repositoryRoot.appendingPathComponent(".voiceshop/models").path
+        do throws(EmbeddingsError) {
+            return .success(TextEmbeddings(encoder: try SentenceEncoder(modelDirectory: base + "/" + SentenceEncoder.modelName)))
+        } catch {
+            return .failure(error)
+        }
+    }()
+
     /// Runs `body` against rec-svc on a new database (or on `conninfo`).
     static func with<Result: Sendable>(
-        conninfo given: String? = nil, _ body: @Sendable (RecHarness) async throws -> Result
+        conninfo given: String? = nil, embeddings: Bool = false, _ body: @Sendable (RecHarness) async throws -> Result
     ) async throws -> Result {
         let conninfo: String
         if let given { conninfo = given } else { conninfo = try await TestDatabase.makeDatabase() }
         try await RecDatabase.migrate(conninfo: conninfo, directory: migrations, logger: logger)
-        let runtime = RecRuntime(pool: PostgresPool(conninfo: conninfo, size: 4, label: "rec-test"), index: CatalogIndex(), logger: logger)
+        let runtime = RecRuntime(
+            pool: PostgresPool(conninfo: conninfo, size: 4, label: "rec-test"), index: CatalogIndex(),
+            embeddings: embeddings ? try textEmbeddings.get() : nil, logger: logger)
         let health = HealthService(serving: ["voiceshop.rec.v1.Rec"])
         health.setAll(.notServing)
         let sync = CatalogSync(conninfo: conninfo, runtime: runtime, logger: logger) { ready in

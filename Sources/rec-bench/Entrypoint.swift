@@ -1,0 +1,46 @@
+import Glibc
+import RecService
+
+/// rec-bench: the measurements behind bench/rec/run (docs/benchmarks.md). Not a service.
+///   rec-bench movielens FILE [--grid small|full]
+///   rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]
+@main
+enum Entrypoint {
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            switch arguments.first {
+            case "movielens":
+                guard arguments.count >= 2 else { throw BenchError("usage: rec-bench movielens ml-100k.inter [--grid small|full]") }
+                let full = arguments.contains("full")
+                var grid: [ALSTrainer.Settings] = []
+                for factors in full ? [32, 64, 128] : [64] {
+                    for regularization: Float in full ? [0.01, 0.1, 1, 5, 10, 20, 40] : [0.01, 1, 5, 10, 20] {
+                        for iterations in full ? [15, 30] : [30] {
+                            for alpha: Float in full ? [1, 2, 5] : [1, 2] {
+                                var settings = ALSTrainer.Settings()
+                                settings.factors = factors
+                                settings.regularization = regularization
+                                settings.iterations = iterations
+                                settings.alpha = alpha
+                                grid.append(settings)
+                            }
+                        }
+                    }
+                }
+                try MovieLens.run(path: arguments[1], grid: grid)
+            case "search":
+                // rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]
+                guard arguments.count >= 4 else { throw BenchError("usage: rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]") }
+                try await SearchBench.run(
+                    target: arguments[1], conninfo: arguments[2], queriesPath: arguments[3], runs: arguments.count > 4 ? Int(arguments[4]) ?? 3 : 3)
+            default:
+                throw BenchError("usage: rec-bench movielens FILE [--grid small|full] | rec-bench search HOST:PORT CONNINFO QUERIES")
+            }
+        } catch {
+            let text = Array("rec-bench: \(error)\n".utf8)
+            _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            exit(1)
+        }
+    }
+}

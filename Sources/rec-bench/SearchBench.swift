@@ -1,0 +1,90 @@
+import Glibc
+import JSON
+import Postgres
+import Protos
+import RPCCore
+import RPCHTTP2Transport
+
+/// Search latency through rec-svc's RPC against the PostgreSQL full-text-search anchor
+/// (GIN index, ts_rank_cd, the template of ../shared/research/pg-fts-anchor.md), the same
+/// queries one at a time, alternating the two per query so both see the same machine load.
+enum SearchBench {
+    struct Query {
+        var text: String
+        var brand: String?
+        var priceMax: Double?
+    }
+
+    static func readQueries(_ path: String) throws -> [Query] {
+        guard let file = fopen(path, "r") else { throw BenchError("cannot open \(path)") }
+        defer { fclose(file) }
+        var result: [Query] = []
+        var buffer: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(buffer) }
+        while getline(&buffer, &capacity, file) >= 0, let buffer {
+            guard let object = try? JSONValue(parsing: String(cString: buffer)).objectValue, let text = object["text"]?.stringValue else { continue }
+            result.append(Query(text: text, brand: object["brand"]?.stringValue, priceMax: object["price_max"]?.doubleValue))
+        }
+        return result
+    }
+
+    static func run(target: String, conninfo: String, queriesPath: String, runs: Int) async throws {
+        let queries = try readQueries(queriesPath)
+        let channel = try HTTP2Channel(target: target)
+        defer { channel.close() }
+        let client = RecV1.Rec.Client(channel: channel)
+        let connection = try PostgresConnection(conninfo: conninfo)
+        let sql = """
+            SELECT sku FROM products
+             WHERE search_tsv @@ websearch_to_tsquery('english', $1) AND deleted_at IS NULL
+               AND ($2::text IS NULL OR brand = $2) AND ($3::numeric IS NULL OR price <= $3)
+             ORDER BY ts_rank_cd(search_tsv, websearch_to_tsquery('english', $1)) DESC LIMIT 10
+            """
+        var ours: [Double] = [], postgres: [Double] = []
+        var ourEmpty = 0, pgEmpty = 0, ourMatches: [Int] = []
+        for run in 0...runs {  // run 0 warms up
+            for query in queries {
+                var request = RecV1.SearchRequest(query: query.text, pageSize: 10)
+                if query.brand != nil || query.priceMax != nil {
+                    var filters = RecV1.SearchFilters()
+                    filters.brand = query.brand ?? ""
+                    filters.priceMax = query.priceMax ?? 0
+                    request.filters = filters
+                }
+                let start = ContinuousClock.now
+                let response = try await client.search(request)
+                let ourTime = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e6
+                let pgStart = ContinuousClock.now
+                let rows = try connection.query(
+                    sql, [.text(query.text), query.brand.map { .text($0) } ?? .null, query.priceMax.map { .double($0) } ?? .null])
+                let pgTime = Double((ContinuousClock.now - pgStart) / .nanoseconds(1)) / 1e6
+                if run > 0 {
+                    ours.append(ourTime)
+                    postgres.append(pgTime)
+                    if run == 1 {
+                        if response.results.isEmpty { ourEmpty += 1 }
+                        if rows.isEmpty { pgEmpty += 1 }
+                        ourMatches.append(Int(response.totalMatches))
+                    }
+                }
+            }
+        }
+        func percentile(_ values: [Double], _ p: Double) -> Double {
+            let sorted = values.sorted()
+            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
+        }
+        let line = JSONValue.object([
+            "queries": JSONValue(queries.count), "runs": JSONValue(runs),
+            "ours_p50_ms": JSONValue(round3(percentile(ours, 0.5)))!, "ours_p95_ms": JSONValue(round3(percentile(ours, 0.95)))!,
+            "ours_p99_ms": JSONValue(round3(percentile(ours, 0.99)))!, "ours_max_ms": JSONValue(round3(ours.max() ?? 0))!,
+            "pg_p50_ms": JSONValue(round3(percentile(postgres, 0.5)))!, "pg_p95_ms": JSONValue(round3(percentile(postgres, 0.95)))!,
+            "pg_p99_ms": JSONValue(round3(percentile(postgres, 0.99)))!, "pg_max_ms": JSONValue(round3(postgres.max() ?? 0))!,
+            "ours_empty": JSONValue(ourEmpty), "pg_empty": JSONValue(pgEmpty),
+            "ours_matches_p50": JSONValue(ourMatches.sorted()[ourMatches.count / 2]),
+        ])
+        print(line.serialized())
+    }
+
+    static func round3(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+}
