@@ -22,6 +22,17 @@ public struct Gazetteer: Sendable {
         var letters: String
         /// The Double Metaphone codes of `letters`.
         var codes: DoubleMetaphone
+        /// `letters` and the codes as bytes, for the edit distances.
+        let bytes: (letters: [UInt8], primary: [UInt8], alternate: [UInt8])
+
+        init(type: EntityType, canonical: String, tokens: [String], letters: String, codes: DoubleMetaphone) {
+            self.type = type
+            self.canonical = canonical
+            self.tokens = tokens
+            self.letters = letters
+            self.codes = codes
+            bytes = (Array(letters.utf8), Array(codes.primary.utf8), Array(codes.alternate.utf8))
+        }
     }
 
     /// An exact match of an entry over tokens `start..<end`.
@@ -158,16 +169,21 @@ public struct Gazetteer: Sendable {
         let letters = tokens.joined().lettersAndDigits
         guard letters.count >= 3 else { return nil }
         let codes = DoubleMetaphone(letters)
+        let letterBytes = Array(letters.utf8)
+        let primary = Array(codes.primary.utf8)
+        let alternate = Array(codes.alternate.utf8)
         var best: (entry: Entry, score: Double)?
         for entry in entries where type == nil || entry.type == type {
             // Cheap length filter before the edit distances.
-            guard abs(entry.letters.count - letters.count) <= max(3, letters.count / 2), entry.letters.count >= 3 else {
-                continue
+            let length = entry.bytes.letters.count
+            guard abs(length - letterBytes.count) <= max(3, letterBytes.count / 2), length >= 3 else { continue }
+            let spelling = similarity(letterBytes, entry.bytes.letters)
+            var sound = soundSimilarity(primary, entry.bytes.primary)
+            if sound < 1 {
+                sound = max(
+                    sound, soundSimilarity(alternate, entry.bytes.alternate), soundSimilarity(primary, entry.bytes.alternate),
+                    soundSimilarity(alternate, entry.bytes.primary))
             }
-            let spelling = similarity(letters, entry.letters)
-            let sound = max(
-                soundSimilarity(codes.primary, entry.codes.primary), soundSimilarity(codes.alternate, entry.codes.alternate),
-                soundSimilarity(codes.primary, entry.codes.alternate), soundSimilarity(codes.alternate, entry.codes.primary))
             let accepted: Bool
             switch threshold {
             case .strict:

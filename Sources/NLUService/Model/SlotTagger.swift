@@ -16,6 +16,8 @@ public struct SlotTagger: Sendable {
     let transitions: [Float]
     /// For each tag, the tags allowed before it (the start is `tags.count`).
     let allowedPrevious: [[Int]]
+    /// `allowedMatrix[previous * (tags.count + 1) + tag]`: whether `tag` may follow `previous`.
+    let allowedMatrix: [Bool]
 
     init(tags: [String], rows: [UInt64: Int32], weights: [Float], transitions: [Float]) {
         self.tags = tags
@@ -23,6 +25,11 @@ public struct SlotTagger: Sendable {
         self.weights = weights
         self.transitions = transitions
         allowedPrevious = Self.allowed(tags)
+        var matrix = [Bool](repeating: false, count: (tags.count + 1) * (tags.count + 1))
+        for (tag, previous) in allowedPrevious.enumerated() {
+            for before in previous { matrix[before * (tags.count + 1) + tag] = true }
+        }
+        allowedMatrix = matrix
     }
 
     static func allowed(_ tags: [String]) -> [[Int]] {
@@ -83,7 +90,7 @@ public struct SlotTagger: Sendable {
             for position in stride(from: length - 2, through: 0, by: -1) {
                 for tag in 0..<count {
                     var terms: [Float] = []
-                    for next in 0..<count where allowedPrevious[next].contains(tag) {
+                    for next in 0..<count where allowedMatrix[tag * (count + 1) + next] {
                         terms.append(transitions[tag * count + next] + scores[(position + 1) * count + next] + beta[(position + 1) * count + next])
                     }
                     beta[position * count + tag] = logSumExp(terms)

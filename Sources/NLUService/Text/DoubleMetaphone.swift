@@ -214,8 +214,11 @@ func editDistance<Element: Equatable>(_ a: [Element], _ b: [Element]) -> Int {
 
 /// 1 minus the edit distance over the longer length: 1 for equal, 0 for nothing in common.
 func similarity(_ a: String, _ b: String) -> Double {
-    let x = Array(a.utf8)
-    let y = Array(b.utf8)
+    similarity(Array(a.utf8), Array(b.utf8))
+}
+
+/// `similarity` over bytes.
+func similarity(_ x: [UInt8], _ y: [UInt8]) -> Double {
     let longest = max(x.count, y.count)
     guard longest > 0 else { return 1 }
     return 1 - Double(editDistance(x, y)) / Double(longest)
@@ -223,21 +226,20 @@ func similarity(_ a: String, _ b: String) -> Double {
 
 /// Similarity of two Double Metaphone codes, where consonants a recogniser confuses (M and N,
 /// S and X, T and θ, K and G-like J) cost half a substitution.
-func soundSimilarity(_ a: String, _ b: String) -> Double {
-    let x = Array(a.utf8)
-    let y = Array(b.utf8)
+func soundSimilarity(_ x: [UInt8], _ y: [UInt8]) -> Double {
     let longest = max(x.count, y.count)
     guard longest > 0 else { return 1 }
     guard !x.isEmpty, !y.isEmpty else { return 0 }
     func cost(_ p: UInt8, _ q: UInt8) -> Double {
         if p == q { return 0 }
-        let pair = Set([p, q])
-        let close: [Set<UInt8>] = [
-            [UInt8(ascii: "M"), UInt8(ascii: "N")], [UInt8(ascii: "S"), UInt8(ascii: "X")],
-            [UInt8(ascii: "T"), UInt8(ascii: "0")], [UInt8(ascii: "J"), UInt8(ascii: "K")],
-            [UInt8(ascii: "P"), UInt8(ascii: "F")],
-        ]
-        return close.contains(pair) ? 0.5 : 1
+        switch (min(p, q), max(p, q)) {
+        case (UInt8(ascii: "M"), UInt8(ascii: "N")), (UInt8(ascii: "S"), UInt8(ascii: "X")),
+            (UInt8(ascii: "0"), UInt8(ascii: "T")), (UInt8(ascii: "J"), UInt8(ascii: "K")),
+            (UInt8(ascii: "F"), UInt8(ascii: "P")):
+            return 0.5
+        default:
+            return 1
+        }
     }
     var previous = (0...y.count).map(Double.init)
     var current = [Double](repeating: 0, count: y.count + 1)
