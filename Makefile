@@ -67,6 +67,7 @@ run: setup release
 bench:
 	@test -x bench/rpc/run || { echo "make bench: bench/rpc/run does not exist yet (issue 2, 'Benchmark')" >&2; exit 1; }
 	bench/rpc/run
+	bench/nlu/run
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests
