@@ -115,6 +115,16 @@ targets += [
         ],
         swiftSettings: defaultSwiftSettings
     ),
+    .target(
+        name: "NLUService",
+        dependencies: ["RPCCore", "Protos", "ServiceRuntime", "JSON"],
+        swiftSettings: strictSwiftSettings
+    ),
+    .testTarget(
+        name: "NLUServiceTests",
+        dependencies: ["NLUService", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "TestSupport"],
+        swiftSettings: defaultSwiftSettings
+    ),
     .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: strictSwiftSettings),
     .target(
         name: "VoiceShopCLI",
@@ -141,7 +151,11 @@ targets += [
 // L5: thin executables.
 targets += [
     .executableTarget(name: "asr-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
-    .executableTarget(name: "nlu-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
+    .executableTarget(
+        name: "nlu-svc",
+        dependencies: ["ServiceKit", "NLUService", "ServiceRuntime", "RPCHTTP2Transport", "Protos"],
+        swiftSettings: strictSwiftSettings
+    ),
     .executableTarget(
         name: "rec-svc", dependencies: ["ServiceKit", "RecService", "ServiceRuntime", "Postgres", "Protos", "Embeddings"],
         swiftSettings: strictSwiftSettings),

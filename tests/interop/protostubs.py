@@ -27,6 +27,7 @@ def generate(out_dir: Path, proto_root: Path = PROTO_ROOT) -> None:
     jobs = [
         (proto_root, proto_root / "testing" / "v1" / "testing.proto"),
         (proto_root, proto_root / "rec" / "v1" / "rec.proto"),
+        (proto_root, proto_root / "nlu" / "v1" / "nlu.proto"),
         (health_dir, health_dir / "health.proto"),
     ]
     for include, proto in jobs:
@@ -42,7 +43,8 @@ def generate(out_dir: Path, proto_root: Path = PROTO_ROOT) -> None:
 def load(out_dir: Path, proto_root: Path = PROTO_ROOT, generate_first: bool = True) -> SimpleNamespace:
     """Generates (unless `generate_first` is false) and imports the stubs from `out_dir`.
 
-    Returns a namespace with `testing_pb2`, `testing_pb2_grpc`, `rec_pb2`, `rec_pb2_grpc`, `health_pb2`,
+    Returns a namespace with `testing_pb2`, `testing_pb2_grpc`, `rec_pb2`, `rec_pb2_grpc`, `nlu_pb2`,
+    `nlu_pb2_grpc`, `health_pb2`,
     `health_pb2_grpc`.
     """
     if generate_first:
@@ -54,6 +56,8 @@ def load(out_dir: Path, proto_root: Path = PROTO_ROOT, generate_first: bool = Tr
         testing_pb2_grpc=importlib.import_module("testing.v1.testing_pb2_grpc"),
         rec_pb2=importlib.import_module("rec.v1.rec_pb2"),
         rec_pb2_grpc=importlib.import_module("rec.v1.rec_pb2_grpc"),
+        nlu_pb2=importlib.import_module("nlu.v1.nlu_pb2"),
+        nlu_pb2_grpc=importlib.import_module("nlu.v1.nlu_pb2_grpc"),
         health_pb2=importlib.import_module("health_pb2"),
         health_pb2_grpc=importlib.import_module("health_pb2_grpc"),
     )

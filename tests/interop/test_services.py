@@ -18,7 +18,8 @@ import servers
 # A domain method of each service, and the status an empty request gets today.
 SERVICES = {
     "asr-svc": ("/voiceshop.asr.v1.ASR/Recognize", grpc.StatusCode.UNIMPLEMENTED),
-    "nlu-svc": ("/voiceshop.nlu.v1.NLU/Parse", grpc.StatusCode.UNIMPLEMENTED),
+    # An empty ParseRequest has no text: INVALID_ARGUMENT.
+    "nlu-svc": ("/voiceshop.nlu.v1.NLU/Parse", grpc.StatusCode.INVALID_ARGUMENT),
     "rec-svc": ("/voiceshop.rec.v1.Rec/Search", grpc.StatusCode.OK),
     "gateway": ("/voiceshop.rec.v1.Rec/Search", grpc.StatusCode.UNIMPLEMENTED),
 }
@@ -72,7 +73,7 @@ def test_service_serves_health_and_exits_cleanly(pb, name, request):
             if expected == grpc.StatusCode.OK:
                 call(b"", timeout=10)
             else:
-                # Domain methods arrive with their own issues; until then the honest answer.
+                # Domain methods not landed yet answer UNIMPLEMENTED; landed ones reject the empty request.
                 with pytest.raises(grpc.RpcError) as error:
                     call(b"", timeout=10)
                 assert error.value.code() == expected

@@ -1,0 +1,134 @@
+import NLUService
+import Protos
+import Testing
+
+@Suite("Parse")
+struct ParseTests {
+    func parse(_ text: String, context: NLUV1.SessionContext? = nil, locale: String = "") throws -> NLUV1.ParseResponse {
+        var request = NLUV1.ParseRequest()
+        request.text = text
+        request.context = context
+        request.locale = locale
+        return try Shared.engine.parse(request)
+    }
+
+    @Test func searchWithFilters() throws {
+        let response = try parse("show me red dresses under fifty bucks")
+        #expect(response.intent == .searchProducts)
+        #expect(response.confidence > 0.5 && !response.lowConfidence)
+        #expect(response.topIntents.count == 3 && response.topIntents[0].intent == .searchProducts)
+        let filters = try #require(response.filters)
+        #expect(filters.color == "red")
+        #expect(filters.category == "Dresses")
+        #expect(filters.priceMax == 50)
+        #expect(filters.currency == "USD")
+        #expect(response.replyHint == "red dresses under $50")
+        #expect(response.searchText == "dresses")
+        let price = try #require(response.slots.first { $0.name == "price_max" })
+        #expect(price.value == "fifty bucks" && price.normalized == "50")
+        #expect(price.start == 26 && price.end == 37 && price.tokenStart == 5 && price.tokenEnd == 7)
+        #expect(!response.modelVersion.isEmpty)
+    }
+
+    @Test func priceRangeSizeAndSort() throws {
+        let response = try parse("nike running shoes size eight and a half between thirty and sixty dollars cheapest first")
+        let filters = try #require(response.filters)
+        #expect(filters.brand == "Nike")
+        #expect(filters.category == "Shoes/Running")
+        #expect(filters.size == "8.5")
+        #expect(filters.priceMin == 30 && filters.priceMax == 60)
+        #expect(response.sort == .priceAsc)
+    }
+
+    @Test func spokenPrice() throws {
+        let response = try parse("jackets under twenty five ninety nine")
+        #expect(response.filters?.priceMax == 25.99)
+    }
+
+    @Test func orderID() throws {
+        let response = try parse("where is my order one zero four two")
+        #expect(response.intent == .orderStatus)
+        #expect(response.orderID == "1042")
+        #expect(response.replyHint == "the status of order 1042")
+    }
+
+    @Test func sessionReferences() throws {
+        var context = NLUV1.SessionContext()
+        context.previousProductIDs = ["11", "22", "33"]
+        context.previousIntent = .searchProducts
+        var response = try parse("add two of those", context: context)
+        #expect(response.intent == .addToCart)
+        #expect(response.quantity == 2)
+        #expect(response.productIDs == ["11", "22", "33"])
+        response = try parse("how much is the second one", context: context)
+        #expect(response.intent == .askPrice)
+        #expect(response.productIDs == ["22"])
+        response = try parse("add the last one to my cart", context: context)
+        #expect(response.productIDs == ["33"])
+        response = try parse("tell me more about the first one", context: context)
+        #expect(response.intent == .productDetails)
+        #expect(response.productIDs == ["11"])
+        response = try parse("is the first one cheaper than the third one", context: context)
+        #expect(response.intent == .comparePrices)
+        #expect(response.productIDs == ["11", "33"])
+    }
+
+    @Test func refinementKeepsThePreviousSearch() throws {
+        var context = NLUV1.SessionContext()
+        context.previousIntent = .searchProducts
+        context.previousFilters = NLUV1.Filters(category: "Dresses", priceMax: 50)
+        let response = try parse("what about in blue", context: context)
+        #expect(response.intent == .searchProducts)
+        #expect(response.filters?.category == "Dresses")
+        #expect(response.filters?.color == "blue")
+        #expect(response.filters?.priceMax == 50)
+    }
+
+    @Test func previousOrderID() throws {
+        var context = NLUV1.SessionContext()
+        context.previousOrderID = "1042"
+        let response = try parse("track my package", context: context)
+        #expect(response.intent == .trackShipment)
+        #expect(response.orderID == "1042")
+    }
+
+    @Test("bad input is INVALID_ARGUMENT with a reason", arguments: [
+        ("", "empty"), ("   ", "empty"), (String(repeating: "shoes ", count: 200), "1,000"),
+    ])
+    func badInput(_ text: String, _ reason: String) {
+        #expect {
+            try parse(text)
+        } throws: { error in
+            guard let error = error as? NLUError else { return false }
+            return error.code == .invalidInput && error.message.contains(reason)
+        }
+    }
+
+    @Test func invalidUTF8() {
+        #expect(throws: NLUError.self) { try NLUEngine.validate(utf8: [0x73, 0x68, 0xff, 0xfe]) }
+        #expect((try? NLUEngine.validate(utf8: Array("shoes".utf8))) == "shoes")
+    }
+
+    @Test("other languages are out of scope with low confidence", arguments: [
+        "quiero comprar unos zapatos rojos para mi hermana", "je voudrais une robe rouge s'il vous plaît",
+        "ich möchte eine neue jacke kaufen", "我想买一双红色的鞋子", "хочу купить красные туфли",
+    ])
+    func otherLanguage(_ text: String) throws {
+        let response = try parse(text)
+        #expect(response.intent == .outOfScope)
+        #expect(response.lowConfidence)
+        #expect(response.confidence <= 0.3)
+    }
+
+    @Test func foreignLocaleIsOutOfScope() throws {
+        let response = try parse("zapatos rojos", locale: "es-ES")
+        #expect(response.intent == .outOfScope && response.lowConfidence)
+    }
+
+    @Test func everyIntentHasAReplyHint() throws {
+        for text in ["hello", "check out", "what's in my cart", "i want to talk to a person", "return order ten forty two"] {
+            let response = try parse(text)
+            #expect(!response.replyHint.isEmpty && response.intent != .outOfScope, "\(text)")
+        }
+    }
+}
