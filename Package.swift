@@ -12,7 +12,7 @@ let defaultSwiftSettings: [SwiftSetting] = [
 /// the Swift Testing macros of this toolchain emit warnings of their own.
 let strictSwiftSettings: [SwiftSetting] = defaultSwiftSettings + [.unsafeFlags(["-warnings-as-errors"])]
 
-/// Numeric code (the sentence encoder, vector search, matrix factorisation) is optimised in
+/// Numeric code (the sentence encoder, vector search, matrix factorisation, NLU training) is optimised in
 /// debug builds too: unoptimised, one encode or HNSW build takes seconds of CPU and starves
 /// the timing tests that run beside it.
 let numericSwiftSettings: [SwiftSetting] = strictSwiftSettings + [.unsafeFlags(["-O"])]
@@ -118,7 +118,7 @@ targets += [
     .target(
         name: "NLUService",
         dependencies: ["RPCCore", "Protos", "ServiceRuntime", "JSON"],
-        swiftSettings: strictSwiftSettings
+        swiftSettings: numericSwiftSettings
     ),
     .testTarget(
         name: "NLUServiceTests",
@@ -163,7 +163,7 @@ targets += [
     .executableTarget(name: "voiceshop", dependencies: ["VoiceShopCLI"], swiftSettings: strictSwiftSettings),
     // Benchmarks only (bench/rec/run).
     .executableTarget(
-        name: "rec-bench", dependencies: ["RecService", "Postgres", "Protos", "RPCCore", "RPCHTTP2Transport", "JSON"],
+        name: "rec-bench", dependencies: ["RecService", "Postgres", "Protos", "RPCCore", "RPCHTTP2Transport", "JSON", "Embeddings"],
         swiftSettings: strictSwiftSettings),
     .executableTarget(
         name: "voiceshop-testserver",

@@ -1,20 +1,23 @@
 import Foundation
 import NLUService
+import TestSupport
 import Testing
 
 @Suite("Trained models")
 struct ModelTests {
-    @Test func heldOutAccuracyAndSlotF1() {
+    @Test func heldOutAccuracyAndSlotF1() async throws {
         #expect(Shared.heldOut.count >= 200)
-        let evaluation = Evaluation.evaluate(Shared.model, on: Shared.heldOut, gazetteer: Shared.gazetteer)
+        let evaluation = try await TestSupport.onOwnThread {
+            Evaluation.evaluate(Shared.model, on: Shared.heldOut, gazetteer: Shared.gazetteer)
+        }
         print("held-out: \(evaluation)")
         #expect(evaluation.intentAccuracy >= 0.95, "\(evaluation)")
         #expect(evaluation.slotF1 >= 0.90, "\(evaluation)")
     }
 
-    @Test func committedModelEqualsAFreshTrainingRun() {
-        let committed = Shared.model.serialized()
-        let fresh = Shared.freshlyTrained.serialized()
+    @Test func committedModelEqualsAFreshTrainingRun() async throws {
+        // Training is CPU-bound for seconds: off the cooperative pool, which timing tests need.
+        let (committed, fresh) = try await TestSupport.onOwnThread { (Shared.model.serialized(), Shared.freshlyTrained.serialized()) }
         #expect(
             committed == fresh,
             "services/nlu-svc/model/nlu.model is stale: run `swift run nlu-svc train` and commit the model")
@@ -37,15 +40,20 @@ struct ModelTests {
         #expect(throws: NLUError.self) { try NLUModel(serialized: Array("not a model".utf8)) }
     }
 
-    @Test func trainingIsDeterministicAndSeeded() throws {
-        let data = Array(try TaggedUtterance.load(directory: Shared.dataDirectory).prefix(400))
-        let settings = NLUModel.TrainingSettings(seed: 1, taggerEpochs: 2, classifierEpochs: 2)
-        let first = NLUModel.train(data, gazetteer: Shared.gazetteer, settings: settings).serialized()
-        let second = NLUModel.train(data, gazetteer: Shared.gazetteer, settings: settings).serialized()
+    @Test func trainingIsDeterministicAndSeeded() async throws {
+        let (first, second, third) = try await TestSupport.onOwnThread { () throws -> ([UInt8], [UInt8], [UInt8]) in
+            let data = Array(try TaggedUtterance.load(directory: Shared.dataDirectory).prefix(400))
+            let settings = NLUModel.TrainingSettings(seed: 1, taggerEpochs: 2, classifierEpochs: 2)
+            var other = settings
+            other.seed = 2
+            return (
+                NLUModel.train(data, gazetteer: Shared.gazetteer, settings: settings).serialized(),
+                NLUModel.train(data, gazetteer: Shared.gazetteer, settings: settings).serialized(),
+                NLUModel.train(data, gazetteer: Shared.gazetteer, settings: other).serialized()
+            )
+        }
         #expect(first == second)
-        var other = settings
-        other.seed = 2
-        #expect(NLUModel.train(data, gazetteer: Shared.gazetteer, settings: other).serialized() != first)
+        #expect(third != first)
     }
 
     @Test func dataFormat() throws {
