@@ -15,7 +15,7 @@ PYTEST_FLAGS ?= -q
 # What proto/generate.sh writes; check-generated fails if regenerating changes any of it.
 GENERATED := Sources/CProtos Sources/Protos/Generated
 
-.PHONY: help setup models build release generate check-generated test test-swift test-interop test-data run bench bench-rpc bench-embeddings bench-nlu lint clean distclean
+.PHONY: help setup models build release generate check-generated test test-swift test-interop test-data run bench bench-rpc bench-embeddings bench-nlu bench-rec lint clean distclean
 
 help:
 	@sed -n '1,2p' Makefile
@@ -69,13 +69,16 @@ test-data: setup
 run: setup models release
 	scripts/run-local
 
-bench: bench-rpc bench-embeddings bench-nlu
+bench: bench-rpc bench-embeddings bench-nlu bench-rec
 
 bench-rpc:
 	bench/rpc/run
 
 bench-nlu: setup
 	bench/nlu/run
+
+bench-rec: setup models
+	bench/rec/run
 
 bench-embeddings: setup models
 	bench/embeddings/run

@@ -4,6 +4,7 @@ import RecService
 /// rec-bench: the measurements behind bench/rec/run (docs/benchmarks.md). Not a service.
 ///   rec-bench movielens FILE [--grid small|full]
 ///   rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]
+///   rec-bench vectors CONNINFO QUERIES.jsonl OUT_DIR
 @main
 enum Entrypoint {
     static func main() async {
@@ -34,6 +35,10 @@ enum Entrypoint {
                 guard arguments.count >= 4 else { throw BenchError("usage: rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]") }
                 try await SearchBench.run(
                     target: arguments[1], conninfo: arguments[2], queriesPath: arguments[3], runs: arguments.count > 4 ? Int(arguments[4]) ?? 3 : 3)
+            case "vectors":
+                // rec-bench vectors CONNINFO QUERIES.jsonl OUT_DIR
+                guard arguments.count == 4 else { throw BenchError("usage: rec-bench vectors CONNINFO QUERIES.jsonl OUT_DIR") }
+                try VectorBench.run(conninfo: arguments[1], queriesPath: arguments[2], outDirectory: arguments[3])
             default:
                 throw BenchError("usage: rec-bench movielens FILE [--grid small|full] | rec-bench search HOST:PORT CONNINFO QUERIES")
             }

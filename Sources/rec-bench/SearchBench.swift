@@ -8,6 +8,8 @@ import RPCHTTP2Transport
 /// Search latency through rec-svc's RPC against the PostgreSQL full-text-search anchor
 /// (GIN index, ts_rank_cd, the template of ../shared/research/pg-fts-anchor.md), the same
 /// queries one at a time, alternating the two per query so both see the same machine load.
+/// Pass 0 is the cold pass (each query is encoded on first sight; PostgreSQL's caches warm
+/// up); passes 1…RUNS are measured warm.
 enum SearchBench {
     struct Query {
         var text: String
@@ -41,7 +43,7 @@ enum SearchBench {
                AND ($2::text IS NULL OR brand = $2) AND ($3::numeric IS NULL OR price <= $3)
              ORDER BY ts_rank_cd(search_tsv, websearch_to_tsquery('english', $1)) DESC LIMIT 10
             """
-        var ours: [Double] = [], postgres: [Double] = []
+        var ours: [Double] = [], postgres: [Double] = [], cold: [Double] = []
         var ourEmpty = 0, pgEmpty = 0, ourMatches: [Int] = []
         for run in 0...runs {  // run 0 warms up
             for query in queries {
@@ -59,6 +61,7 @@ enum SearchBench {
                 let rows = try connection.query(
                     sql, [.text(query.text), query.brand.map { .text($0) } ?? .null, query.priceMax.map { .double($0) } ?? .null])
                 let pgTime = Double((ContinuousClock.now - pgStart) / .nanoseconds(1)) / 1e6
+                if run == 0 { cold.append(ourTime) }
                 if run > 0 {
                     ours.append(ourTime)
                     postgres.append(pgTime)
@@ -78,6 +81,8 @@ enum SearchBench {
             "queries": JSONValue(queries.count), "runs": JSONValue(runs),
             "ours_p50_ms": JSONValue(round3(percentile(ours, 0.5)))!, "ours_p95_ms": JSONValue(round3(percentile(ours, 0.95)))!,
             "ours_p99_ms": JSONValue(round3(percentile(ours, 0.99)))!, "ours_max_ms": JSONValue(round3(ours.max() ?? 0))!,
+            "ours_cold_p50_ms": JSONValue(round3(percentile(cold, 0.5)))!, "ours_cold_p95_ms": JSONValue(round3(percentile(cold, 0.95)))!,
+            "ours_cold_p99_ms": JSONValue(round3(percentile(cold, 0.99)))!,
             "pg_p50_ms": JSONValue(round3(percentile(postgres, 0.5)))!, "pg_p95_ms": JSONValue(round3(percentile(postgres, 0.95)))!,
             "pg_p99_ms": JSONValue(round3(percentile(postgres, 0.99)))!, "pg_max_ms": JSONValue(round3(postgres.max() ?? 0))!,
             "ours_empty": JSONValue(ourEmpty), "pg_empty": JSONValue(pgEmpty),

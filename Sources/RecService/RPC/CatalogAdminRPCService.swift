@@ -9,7 +9,9 @@ public import RPCCore
 /// NOTIFY catalog_changed.
 public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
     /// Rows per transaction of an import.
-    static let importBatchSize = 1_000
+    /// At most 500, so the NOTIFY of each batch lists its ids (past 500 the trigger sends none
+    /// and every replica reloads the whole catalog).
+    static let importBatchSize = 500
     /// The most row errors an import response lists.
     static let maxReportedErrors = 1_000
 

@@ -1,6 +1,6 @@
 /// Small vector kernels over raw float buffers. The loops are written so the compiler
 /// vectorises them (eight lanes at a time with independent accumulators).
-enum VectorMath {
+public enum VectorMath {
     /// The dot product of `count` floats at `a` and `b`.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
@@ -61,7 +61,7 @@ enum VectorMath {
     }
 
     /// Decodes PostgreSQL's text form of a bytea (`\x0a1b…`) holding little-endian float32s.
-    static func floats(byteaHex text: String) -> [Float]? {
+    public static func floats(byteaHex text: String) -> [Float]? {
         let utf8 = Array(text.utf8)
         guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"), (utf8.count - 2) % 8 == 0 else {
             return nil
