@@ -46,6 +46,10 @@ var targets: [Target] = [
     // AVX2 kernels for Sources/Embeddings (few-row matrix product, GELU through libmvec's
     // vector erff); optimised even in debug builds, or the Embeddings tests would crawl.
     .target(
+        name: "CVectorKernels",
+        cSettings: [.unsafeFlags(["-O2"])]
+    ),
+    .target(
         name: "CEmbeddingsKernels",
         cSettings: [.unsafeFlags(["-O2"])],
         linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]
@@ -104,7 +108,7 @@ targets += [
     ),
     .target(
         name: "RecService",
-        dependencies: ["Postgres", "ServiceRuntime", "RPCCore", "Protos", "JSON", "Embeddings"],
+        dependencies: ["Postgres", "ServiceRuntime", "RPCCore", "Protos", "JSON", "Embeddings", "CVectorKernels"],
         swiftSettings: numericSwiftSettings
     ),
     .testTarget(

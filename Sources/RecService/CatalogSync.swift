@@ -20,6 +20,7 @@ public final class CatalogSync: Service {
     private let logger: Logger
     private let onReadiness: @Sendable (Bool) -> Void
     private let stopped = Atomic<Bool>(false)
+    private let modelLoads = Mutex<(generation: Int, loading: Bool, pendingEmbeddings: Set<Int64>)>((0, false, []))
     private let loaded = ShutdownSignal()
 
     /// - Parameter onReadiness: called with true when the index is loaded and the database
@@ -90,12 +91,55 @@ public final class CatalogSync: Service {
         logger.info("catalog loaded", ["products": products.count, "ms": Int((ContinuousClock.now - start) / .milliseconds(1))])
     }
 
+    /// Loads the active models on a connection and thread of their own: building the vector
+    /// graph of 100k items takes a minute, and the service serves (lexically, without
+    /// personal scores) meanwhile. A newer load supersedes an older one; embeddings that
+    /// arrived while it ran are applied to the new models.
     private func reloadModels(_ connection: PostgresConnection) throws {
-        let models = try PersonalModels.load(connection)
-        runtime.personal.replace(models)
-        if !models.isEmpty {
-            logger.info("personal models loaded", ["versions": models.map(\.version).joined(separator: ","), "items": models.map(\.items.count).reduce(0, +)])
+        let generation = modelLoads.withLock { state -> Int in
+            state.generation += 1
+            state.loading = true
+            return state.generation
         }
+        DispatchQueue(label: "voiceshop.model-load").async { [self] in
+            do {
+                let connection = try PostgresConnection(conninfo: conninfo)
+                let start = ContinuousClock.now
+                let models = try PersonalModels.load(connection)
+                let pending = modelLoads.withLock { state -> [Int64]? in
+                    guard state.generation == generation else { return nil }
+                    state.loading = false
+                    defer { state.pendingEmbeddings = [] }
+                    return Array(state.pendingEmbeddings)
+                }
+                guard let pending else { return }  // superseded
+                runtime.personal.replace(models)
+                try applyEmbeddings(pending, connection)
+                logger.info(
+                    "personal models loaded",
+                    [
+                        "versions": models.map(\.version).joined(separator: ","), "items": models.map(\.items.count).reduce(0, +),
+                        "ms": Int((ContinuousClock.now - start) / .milliseconds(1)),
+                    ])
+            } catch {
+                modelLoads.withLock { if $0.generation == generation { $0.loading = false } }
+                logger.warning("loading the personal models failed; keeping the previous ones", ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Loads the vectors of `ids` into the active text model.
+    private func applyEmbeddings(_ ids: [Int64], _ connection: PostgresConnection) throws {
+        guard !ids.isEmpty, let model = runtime.personal.models.first(where: { $0.kind == .textEmbedding }) else { return }
+        let rows = try connection.query(
+            "SELECT product_id, vector FROM item_embeddings WHERE model_version = $1 AND product_id = ANY($2::bigint[])",
+            [.text(model.version), .text(CatalogStore.arrayLiteral(ids))])
+        model.items.add(rows.compactMap { row in
+            guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)),
+                vector.count == model.dimensions
+            else { return nil }
+            return (id, vector)
+        })
     }
 
     /// Applies notifications: re-reads the changed ids (a missing or deleted product leaves
@@ -106,16 +150,10 @@ public final class CatalogSync: Service {
         let embedded = notifications.filter { $0.channel == "embeddings_changed" }.flatMap { notification in
             ((try? JSONValue(parsing: notification.payload))?["ids"]?.arrayValue ?? []).compactMap { $0.integer(as: Int64.self) }
         }
-        if !embedded.isEmpty, let model = runtime.personal.models.first(where: { $0.kind == .textEmbedding }) {
-            let rows = try connection.query(
-                "SELECT product_id, vector FROM item_embeddings WHERE model_version = $1 AND product_id = ANY($2::bigint[])",
-                [.text(model.version), .text(CatalogStore.arrayLiteral(embedded))])
-            model.items.add(rows.compactMap { row in
-                guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)),
-                    vector.count == model.dimensions
-                else { return nil }
-                return (id, vector)
-            })
+        if !embedded.isEmpty {
+            // A model load in flight may have read the table before these: apply them again after it.
+            modelLoads.withLock { if $0.loading { $0.pendingEmbeddings.formUnion(embedded) } }
+            try applyEmbeddings(embedded, connection)
         }
         for notification in notifications where notification.channel == "catalog_changed" {
             guard let payload = try? JSONValue(parsing: notification.payload), let list = payload["ids"]?.arrayValue else {

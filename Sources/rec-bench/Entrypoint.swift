@@ -35,6 +35,10 @@ enum Entrypoint {
                 guard arguments.count >= 4 else { throw BenchError("usage: rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]") }
                 try await SearchBench.run(
                     target: arguments[1], conninfo: arguments[2], queriesPath: arguments[3], runs: arguments.count > 4 ? Int(arguments[4]) ?? 3 : 3)
+            case "vectors-files":
+                // rec-bench vectors-files DIR DIMENSIONS: rerun on the files `vectors` wrote
+                guard arguments.count == 3, let dimensions = Int(arguments[2]) else { throw BenchError("usage: rec-bench vectors-files DIR DIMENSIONS") }
+                try VectorBench.run(directory: arguments[1], dimensions: dimensions)
             case "vectors":
                 // rec-bench vectors CONNINFO QUERIES.jsonl OUT_DIR
                 guard arguments.count == 4 else { throw BenchError("usage: rec-bench vectors CONNINFO QUERIES.jsonl OUT_DIR") }

@@ -11,17 +11,61 @@ import RecService
 enum VectorBench {
     static func run(conninfo: String, queriesPath: String, outDirectory: String) throws {
         let connection = try PostgresConnection(conninfo: conninfo)
-        let rows = try connection.query(
-            "SELECT product_id, vector FROM item_embeddings WHERE model_version = $1 ORDER BY product_id", [.text(TextEmbeddings.version)])
         var items: [(id: Int64, vector: [Float])] = []
-        for row in rows {
-            guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)) else { continue }
-            items.append((id, vector))
+        var last: Int64 = 0
+        while true {  // pages of 5,000: the hex text of 100k vectors at once would be 300 MB
+            let rows = try connection.query(
+                "SELECT product_id, vector FROM item_embeddings WHERE model_version = $1 AND product_id > $2 ORDER BY product_id LIMIT 5000",
+                [.text(TextEmbeddings.version), .int(last)])
+            for row in rows {
+                guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)) else { continue }
+                items.append((id, vector))
+                last = id
+            }
+            if rows.count < 5000 { break }
         }
-        guard let dimensions = items.first?.vector.count else { throw BenchError("no item vectors: run rec-svc embed first") }
         let encoder = try SentenceEncoder()
         let texts = try SearchBench.readQueries(queriesPath).map(\.text)
         let queries = texts.map { encoder.encode($0) }
+        try measure(items: items, queries: queries, outDirectory: outDirectory)
+    }
+
+    /// The same on the files a previous run wrote (OUT/items.f32, item_ids.txt, queries.f32).
+    static func run(directory: String, dimensions: Int) throws {
+        let floats = try read(directory + "/items.f32")
+        let ids = try readText(directory + "/item_ids.txt").split(separator: "\n").compactMap { Int64($0) }
+        let items = ids.enumerated().map { ($0.element, Array(floats[($0.offset * dimensions)..<(($0.offset + 1) * dimensions)])) }
+        let queryFloats = try read(directory + "/queries.f32")
+        let queries = (0..<(queryFloats.count / dimensions)).map { Array(queryFloats[($0 * dimensions)..<(($0 + 1) * dimensions)]) }
+        try measure(items: items, queries: queries, outDirectory: directory)
+    }
+
+    static func readText(_ path: String) throws -> String {
+        guard let file = fopen(path, "rb") else { throw BenchError("cannot read \(path)") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, 65_536, file) }
+            if count <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func read(_ path: String) throws -> [Float] {
+        guard let file = fopen(path, "rb") else { throw BenchError("cannot read \(path)") }
+        defer { fclose(file) }
+        fseek(file, 0, SEEK_END)
+        let count = ftell(file) / 4
+        fseek(file, 0, SEEK_SET)
+        var result = [Float](repeating: 0, count: count)
+        _ = result.withUnsafeMutableBufferPointer { fread($0.baseAddress, 4, count, file) }
+        return result
+    }
+
+    static func measure(items: [(id: Int64, vector: [Float])], queries: [[Float]], outDirectory: String) throws {
+        guard let dimensions = items.first?.vector.count else { throw BenchError("no item vectors: run rec-svc embed first") }
 
         var start = ContinuousClock.now
         let index = VectorIndex(dimensions: dimensions)
@@ -39,7 +83,7 @@ enum VectorBench {
         try writeText(truth.map { $0.map(String.init).joined(separator: " ") }.joined(separator: "\n"), to: "\(outDirectory)/truth.txt")
 
         var sweep: [JSONValue] = []
-        for ef in [10, 16, 24, 32, 48, 64, 96, 128, 192, 256] {
+        for ef in [16, 32, 64, 128, 256, 384, 512, 768] {
             var hits = 0
             var runs: [Double] = []
             for _ in 0..<3 {

@@ -28,7 +28,7 @@ def main(directory: str, dimensions: int) -> None:
     index.add(items)
     build = time.perf_counter() - start
     sweep = []
-    for ef in [10, 16, 24, 32, 48, 64, 96, 128, 192, 256]:
+    for ef in [16, 32, 64, 128, 256, 384, 512, 768]:
         index.hnsw.efSearch = ef
         runs = []
         hits = 0

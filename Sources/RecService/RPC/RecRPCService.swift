@@ -80,8 +80,9 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             // The seed model: the products with the largest h_u·v_i the user has not
             // interacted with, that pass the filters.
             let index = runtime.index
+            let passes = index.matcher(filters)
             let found = model.items.exactSearch(user, k: limit) { id in
-                !seen.contains(id) && !excluded.contains(id) && index.matches(id, filters)
+                !seen.contains(id) && !excluded.contains(id) && passes(id)
             }
             for neighbor in found {
                 guard let product = index.product(id: neighbor.id) else { continue }
@@ -95,14 +96,13 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             response.personalized = !scores.isEmpty
             response.modelVersion = model.version
         }
-        if !scores.isEmpty {
-            // done: personal vectors
-        } else if history.isEmpty {
+        if scores.isEmpty && history.isEmpty {
             // Cold start: the query itself, or what is popular.
             let outcome = runtime.index.search(
                 SearchQuery(text: request.query, filters: SearchFilterSet(request.filters), page: 0, pageSize: limit + excluded.count))
             for hit in outcome.hits { scores[hit.product.id] = (hit, hit.score) }
-        } else {
+        } else if scores.isEmpty {
+            // History without a vector yet: the categories and brands of recent events.
             var categoryWeight: [String: Double] = [:]
             var brandWeight: [String: Double] = [:]
             for entry in history {

@@ -39,6 +39,10 @@ public final class CatalogIndex: Sendable {
         var brandIDs: [String: Int32] = [:]
         var categoryNames: [String] = []
         var categoryIDs: [String: Int32] = [:]
+        /// Documents by brand id and by analysed category segment, so a filtered search
+        /// looks only at the products of that brand or category (tombstones are skipped).
+        var brandDocuments: [[Int32]] = []
+        var segmentDocuments: [String: [Int32]] = [:]
         var totalLength: Double = 0
         var liveCount = 0
         var tombstones = 0
@@ -97,9 +101,17 @@ public final class CatalogIndex: Sendable {
 
     /// Whether a live product passes `filters`.
     public func matches(_ id: Int64, _ filters: SearchFilterSet) -> Bool {
-        lock.withReadLock {
-            guard let doc = storage.documentOfProduct[id], let document = storage.documents[Int(doc)] else { return false }
-            return passes(document, filters)
+        matcher(filters)(id)
+    }
+
+    /// A test for many products against the same filters (analysed once).
+    public func matcher(_ filters: SearchFilterSet) -> @Sendable (Int64) -> Bool {
+        let compiled = lock.withReadLock { compile(filters) }
+        return { [self] id in
+            lock.withReadLock {
+                guard let doc = storage.documentOfProduct[id], let document = storage.documents[Int(doc)] else { return false }
+                return passes(document, compiled)
+            }
         }
     }
 
@@ -159,10 +171,14 @@ public final class CatalogIndex: Sendable {
         // A Bayesian average: a 5.0 from 2 reviews should not beat a 4.7 from 900.
         let votes = Float(product.reviewCount)
         let ratingPrior = product.rating > 0 ? (product.rating * votes + 3.5 * 5) / (votes + 5) / 5 : 0.5
+        let segments = product.category.split(separator: "/").map { TextAnalyzer.normalized(String($0)) }
+        while storage.brandDocuments.count <= Int(brandID) { storage.brandDocuments.append([]) }
+        storage.brandDocuments[Int(brandID)].append(doc)
+        for segment in Set(segments) { storage.segmentDocuments[segment, default: []].append(doc) }
         storage.documents.append(
             Document(
                 product: product, brandID: brandID, categoryID: categoryID,
-                categorySegments: product.category.split(separator: "/").map { TextAnalyzer.normalized(String($0)) },
+                categorySegments: segments,
                 attributeValues: product.attributes.mapValues { $0.map(TextAnalyzer.normalized) },
                 length: length, ratingPrior: ratingPrior))
         storage.documentOfProduct[product.id] = doc
@@ -241,13 +257,31 @@ public final class CatalogIndex: Sendable {
     }
 
     /// Lexical candidates, then the semantic ones (see `search`).
-    private func candidates(terms: [String], filters: SearchFilterSet, semantic: SemanticQuery?) -> Candidates {
+    private func candidates(terms: [String], filters raw: SearchFilterSet, semantic: SemanticQuery?) -> Candidates {
+        let filters = compile(raw)
         var result = candidates(terms: terms, filters: filters)
         guard let semantic else { return result }
         let documentOfProduct = storage.documentOfProduct
-        let neighbors = semantic.items.search(semantic.vector, k: semantic.neighbors) { id in
-            guard let doc = documentOfProduct[id], let document = self.storage.documents[Int(doc)] else { return false }
-            return self.passes(document, filters)
+        var neighbors: [VectorIndex.Neighbor]
+        if filters.isEmpty {
+            neighbors = semantic.items.search(semantic.vector, k: semantic.neighbors)
+        } else {
+            // Filtered: score the products that pass exactly when they are few (cheaper and
+            // exact), else walk the graph with the filter.
+            let passing = filtered(filters)
+            if passing.count <= semantic.exactFilteredLimit {
+                let ids = passing.compactMap { storage.documents[Int($0)]?.product.id }
+                var heap = BoundedHeap<VectorIndex.Neighbor>(capacity: semantic.neighbors) { $0.score < $1.score }
+                for (id, score) in zip(ids, semantic.items.scores(semantic.vector, ids: ids)) {
+                    if let score { heap.insert(VectorIndex.Neighbor(id: id, score: score)) }
+                }
+                neighbors = heap.sortedDescending()
+            } else {
+                neighbors = semantic.items.search(semantic.vector, k: semantic.neighbors) { id in
+                    guard let doc = documentOfProduct[id], let document = self.storage.documents[Int(doc)] else { return false }
+                    return self.passes(document, filters)
+                }
+            }
         }
         var present = Set(result.documents)
         for neighbor in neighbors {
@@ -259,8 +293,10 @@ public final class CatalogIndex: Sendable {
         // by BM25 first, at most `semantic.rescoreLimit` of them).
         var missing = result.documents.filter { result.vectorScores[$0] == nil }
         if missing.count > semantic.rescoreLimit, !result.scores.isEmpty {
-            missing.sort { result.scores[Int($0)] > result.scores[Int($1)] }
-            missing.removeLast(missing.count - semantic.rescoreLimit)
+            let scores = result.scores
+            var heap = BoundedHeap<Int32>(capacity: semantic.rescoreLimit) { scores[Int($0)] < scores[Int($1)] }
+            for doc in missing { heap.insert(doc) }
+            missing = heap.sortedDescending()
         }
         let ids = missing.compactMap { storage.documents[Int($0)]?.product.id }
         for (doc, score) in zip(missing, semantic.items.scores(semantic.vector, ids: ids)) {
@@ -270,19 +306,16 @@ public final class CatalogIndex: Sendable {
     }
 
     /// The documents that pass `filters` and match the query: every known query word when
-    /// at least one such document exists, otherwise any of them. Unknown words (not in any
-    /// product) are ignored, so one misheard word does not empty the results.
-    private func candidates(terms: [String], filters: SearchFilterSet) -> Candidates {
+    /// at least one such document exists, otherwise all but one of them (any of them for
+    /// queries of one or two known words). Unknown words (in no product) are ignored, so one
+    /// misheard word does not empty the results.
+    private func candidates(terms: [String], filters: CompiledFilters) -> Candidates {
         let documentCount = storage.documents.count
         let known = terms.prefix(64).compactMap { term in storage.termIDs[term].map { (term, $0) } }
         if known.isEmpty {
-            if !terms.isEmpty && filters.activeNames.isEmpty { return Candidates(documents: [], scores: [], matchedTerms: []) }
+            if !terms.isEmpty && filters.isEmpty { return Candidates(documents: [], scores: [], matchedTerms: []) }
             // No query words (or none the catalog knows): the filters alone select.
-            var documents: [Int32] = []
-            for (index, document) in storage.documents.enumerated() {
-                if let document, passes(document, filters) { documents.append(Int32(index)) }
-            }
-            return Candidates(documents: documents, scores: [], matchedTerms: [])
+            return Candidates(documents: filtered(filters), scores: [], matchedTerms: [])
         }
         var scores = [Float](repeating: 0, count: documentCount)
         var matched = [UInt64](repeating: 0, count: documentCount)
@@ -294,49 +327,111 @@ public final class CatalogIndex: Sendable {
             let postings = storage.postings[Int(termID)]
             let df = Double(postings.count)
             let idf = Float(log(1 + (live - df + 0.5) / (df + 0.5)))
-            for posting in postings {
-                let doc = Int(posting.doc)
-                guard let document = storage.documents[doc] else { continue }
-                if matched[doc] == 0 { touched.append(posting.doc) }
-                matched[doc] |= 1 << UInt64(bit)
-                let norm = k1 * (1 - b + b * document.length / max(averageLength, 1))
-                scores[doc] += idf * posting.tf * (k1 + 1) / (posting.tf + norm)
+            postings.withUnsafeBufferPointer { postings in
+                for posting in postings {
+                    let doc = Int(posting.doc)
+                    guard let document = storage.documents[doc] else { continue }
+                    if matched[doc] == 0 { touched.append(posting.doc) }
+                    matched[doc] |= 1 << UInt64(bit)
+                    let norm = k1 * (1 - b + b * document.length / max(averageLength, 1))
+                    scores[doc] += idf * posting.tf * (k1 + 1) / (posting.tf + norm)
+                }
             }
         }
         let all: UInt64 = known.count == 64 ? .max : (1 << UInt64(known.count)) - 1
+        let looseMinimum = known.count >= 3 ? known.count - 1 : 1
         var strict: [Int32] = []
         var loose: [Int32] = []
         for doc in touched {
-            guard let document = storage.documents[Int(doc)], passes(document, filters) else { continue }
+            let bits = matched[Int(doc)]
+            guard bits.nonzeroBitCount >= looseMinimum, let document = storage.documents[Int(doc)], passes(document, filters) else {
+                continue
+            }
             loose.append(doc)
-            if matched[Int(doc)] == all { strict.append(doc) }
+            if bits == all { strict.append(doc) }
         }
         return Candidates(
             documents: strict.isEmpty ? loose : strict, scores: scores, matchedTerms: matched, knownTerms: known.map(\.0))
     }
 
+    /// Filters with their values analysed once per search, not once per product.
+    struct CompiledFilters {
+        var priceMin: Double?
+        var priceMax: Double?
+        var ratingMin: Float?
+        var inStockOnly = false
+        /// The brand's id; -1 when no product has that brand (nothing passes).
+        var brandID: Int32?
+        var category: [String]?
+        var color: [String]?
+        var material: [String]?
+        var size: String?
+        var isEmpty = true
+    }
+
+    func compile(_ filters: SearchFilterSet) -> CompiledFilters {
+        var compiled = CompiledFilters()
+        compiled.priceMin = filters.priceMin
+        compiled.priceMax = filters.priceMax
+        compiled.ratingMin = filters.ratingMin
+        compiled.inStockOnly = filters.inStockOnly
+        if let brand = filters.brand { compiled.brandID = storage.brandIDs[TextAnalyzer.normalized(brand)] ?? -1 }
+        if let category = filters.category {
+            let wanted = category.split(separator: "/").map { TextAnalyzer.normalized(String($0)) }.filter { !$0.isEmpty }
+            if !wanted.isEmpty { compiled.category = wanted }
+        }
+        if let color = filters.color { compiled.color = TextAnalyzer.tokens(color) }
+        if let material = filters.material { compiled.material = TextAnalyzer.tokens(material) }
+        if let size = filters.size { compiled.size = TextAnalyzer.normalized(size) }
+        compiled.isEmpty = filters.activeNames.isEmpty
+        return compiled
+    }
+
     private func passes(_ document: Document, _ filters: SearchFilterSet) -> Bool {
+        passes(document, compile(filters))
+    }
+
+    private func passes(_ document: Document, _ filters: CompiledFilters) -> Bool {
+        if filters.isEmpty { return true }
         let product = document.product
         if let minimum = filters.priceMin, product.price < minimum { return false }
         if let maximum = filters.priceMax, product.price > maximum { return false }
         if let minimum = filters.ratingMin, product.rating < minimum { return false }
         if filters.inStockOnly && product.stock <= 0 { return false }
-        if let brand = filters.brand, storage.brandIDs[TextAnalyzer.normalized(brand)] != document.brandID { return false }
+        if let brand = filters.brandID, brand != document.brandID { return false }
         if let category = filters.category, !Self.matchesCategory(category, document) { return false }
         if let color = filters.color, !Self.contains(document.attributeValues["color"], words: color) { return false }
         if let material = filters.material, !Self.contains(document.attributeValues["material"], words: material) { return false }
-        if let size = filters.size {
-            let wanted = TextAnalyzer.normalized(size)
-            guard document.attributeValues["size"]?.contains(wanted) == true else { return false }
-        }
+        if let size = filters.size, document.attributeValues["size"]?.contains(size) != true { return false }
         return true
+    }
+
+    /// The live documents that pass `filters`, found through the brand or category lists when
+    /// the filters name one (the smaller list), else by a scan.
+    private func filtered(_ filters: CompiledFilters) -> [Int32] {
+        var source: [Int32]?
+        if let brand = filters.brandID {
+            if brand < 0 || Int(brand) >= storage.brandDocuments.count { return [] }
+            source = storage.brandDocuments[Int(brand)]
+        }
+        if let category = filters.category {
+            let lists = category.map { storage.segmentDocuments[$0] ?? [] }
+            if let smallest = lists.min(by: { $0.count < $1.count }), smallest.count < (source?.count ?? .max) { source = smallest }
+        }
+        var result: [Int32] = []
+        if let source {
+            for doc in source { if let document = storage.documents[Int(doc)], passes(document, filters) { result.append(doc) } }
+        } else {
+            for (index, document) in storage.documents.enumerated() {
+                if let document, passes(document, filters) { result.append(Int32(index)) }
+            }
+        }
+        return result
     }
 
     /// A category filter is a path ("Women/Dresses") or one segment's name ("dresses") found
     /// anywhere in the product's category path.
-    private static func matchesCategory(_ filter: String, _ document: Document) -> Bool {
-        let wanted = filter.split(separator: "/").map { TextAnalyzer.normalized(String($0)) }.filter { !$0.isEmpty }
-        guard !wanted.isEmpty else { return true }
+    private static func matchesCategory(_ wanted: [String], _ document: Document) -> Bool {
         // A path matches as a run of whole segments, so "Dresses/Summer" finds
         // "Women/Dresses/Summer" and "Women/Dresses" finds everything under it.
         let segments = document.categorySegments
@@ -347,10 +442,9 @@ public final class CatalogIndex: Sendable {
         return false
     }
 
-    /// Whether a value contains every word of `words` ("blue" matches "navy blue").
-    private static func contains(_ values: [String]?, words: String) -> Bool {
+    /// Whether a value contains every word of `wanted` ("blue" matches "navy blue").
+    private static func contains(_ values: [String]?, words wanted: [String]) -> Bool {
         guard let values else { return false }
-        let wanted = TextAnalyzer.tokens(words)
         guard !wanted.isEmpty else { return true }
         return values.contains { value in
             let have = value.split(separator: " ")
@@ -488,7 +582,10 @@ public struct SemanticQuery: Sendable {
     /// Nearest products taken from the vector index.
     public var neighbors = 100
     /// Lexical matches whose similarity is computed exactly, best BM25 first.
-    public var rescoreLimit = 5_000
+    public var rescoreLimit = 1_000
+    /// With filters, at most this many passing products are scored exactly instead of
+    /// walking the graph.
+    public var exactFilteredLimit = 4_000
 
     public init(vector: [Float], items: VectorIndex) {
         self.vector = vector

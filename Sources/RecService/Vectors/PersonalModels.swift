@@ -78,19 +78,26 @@ public final class PersonalModels: Sendable {
                 let dims = row.int("dims"), dims > 0
             else { continue }
             let table = kind == .factors ? "item_factors" : "item_embeddings"
-            // table is one of two constants above, never input.
-            let vectors = try connection.query(
-                "SELECT v.product_id, v.vector FROM \(table) v JOIN products p ON p.id = v.product_id "
-                    + "WHERE v.model_version = $1 AND p.deleted_at IS NULL", [.text(version)])
             var parameters = VectorIndex.Parameters()
             parameters.seed = 7
             let index = VectorIndex(dimensions: dims, parameters: parameters)
-            index.add(vectors.compactMap { row in
-                guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)),
-                    vector.count == dims
-                else { return nil }
-                return (id, vector)
-            })
+            // Pages of 5,000 (the hex text of 100k vectors at once would be 300 MB).
+            var last: Int64 = 0
+            while true {
+                // table is one of two constants above, never input.
+                let vectors = try connection.query(
+                    "SELECT v.product_id, v.vector FROM \(table) v JOIN products p ON p.id = v.product_id "
+                        + "WHERE v.model_version = $1 AND p.deleted_at IS NULL AND v.product_id > $2 ORDER BY v.product_id LIMIT 5000",
+                    [.text(version), .int(last)])
+                index.add(vectors.compactMap { row in
+                    guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)),
+                        vector.count == dims
+                    else { return nil }
+                    return (id, vector)
+                })
+                last = vectors.last.flatMap { Int64($0["product_id"] ?? "") } ?? last
+                if vectors.count < 5000 { break }
+            }
             result.append(PersonalModel(version: version, kind: kind, items: index))
         }
         return result

@@ -35,12 +35,36 @@ public final class VectorIndex: Sendable {
         var vectors: [Float] = []
         var ids: [Int64] = []
         var rowOfID: [Int64: Int32] = [:]
-        /// links[level][node] for nodes that reach `level`; layer 0 has every node.
-        var links: [[[Int32]]] = [[]]
+        /// Layer 0, flat: per node a count and up to 2·M neighbours (stride 2·M + 1), so the
+        /// search walks one contiguous array.
+        var level0: [Int32] = []
+        /// upper[level − 1][node] for the layers above 0 (only nodes that reach the layer
+        /// have links there).
+        var upper: [[[Int32]]] = []
         var levels: [Int8] = []
         var entryPoint: Int32 = -1
         var maxLevel = 0
         var random: UInt64
+    }
+
+    private var level0Stride: Int { 2 * parameters.m + 1 }
+
+    private func neighbors(_ row: Int32, level: Int) -> [Int32] {
+        if level > 0 { return graph.upper[level - 1][Int(row)] }
+        let base = Int(row) * level0Stride
+        let count = Int(graph.level0[base])
+        return Array(graph.level0[(base + 1)..<(base + 1 + count)])
+    }
+
+    private func setNeighbors(_ row: Int32, level: Int, _ list: [Int32]) {
+        if level > 0 {
+            graph.upper[level - 1][Int(row)] = list
+            return
+        }
+        let base = Int(row) * level0Stride
+        precondition(list.count < level0Stride)
+        graph.level0[base] = Int32(list.count)
+        for (index, neighbor) in list.enumerated() { graph.level0[base + 1 + index] = neighbor }
     }
 
     public init(dimensions: Int, parameters: Parameters = Parameters()) {
@@ -186,7 +210,7 @@ public final class VectorIndex: Sendable {
         var changed = true
         while changed {
             changed = false
-            for neighbor in graph.links[level][Int(current)] {
+            for neighbor in neighbors(current, level: level) {
                 let s = score(query, neighbor)
                 if s > best {
                     best = s
@@ -210,18 +234,32 @@ public final class VectorIndex: Sendable {
             candidates.push(row, s)
             results.push(row, s)
         }
-        let links = graph.links[level]
         graph.vectors.withUnsafeBufferPointer { vectors in
             let base = vectors.baseAddress!
-            while let (row, s) = candidates.pop() {
-                if results.count >= ef, let worst = results.top, s < worst.1 { break }
-                for neighbor in links[Int(row)] where visited.insert(neighbor) {
-                    let ns = VectorMath.dot(query, base + Int(neighbor) * dimensions, dimensions)
-                    if results.count < ef || ns > results.top!.1 {
-                        candidates.push(neighbor, ns)
-                        results.push(neighbor, ns)
-                        if results.count > ef { _ = results.pop() }
+            @inline(__always) func visit(_ neighbor: Int32) {
+                guard visited.insert(neighbor) else { return }
+                let ns = VectorMath.dot(query, base + Int(neighbor) * dimensions, dimensions)
+                if results.count < ef || ns > results.top!.1 {
+                    candidates.push(neighbor, ns)
+                    results.push(neighbor, ns)
+                    if results.count > ef { _ = results.pop() }
+                }
+            }
+            if level == 0 {
+                let stride = level0Stride
+                graph.level0.withUnsafeBufferPointer { links in
+                    while let (row, s) = candidates.pop() {
+                        if results.count >= ef, let worst = results.top, s < worst.1 { break }
+                        let start = Int(row) * stride
+                        let count = Int(links[start])
+                        for index in 0..<count { visit(links[start + 1 + index]) }
                     }
+                }
+            } else {
+                let links = graph.upper[level - 1]
+                while let (row, s) = candidates.pop() {
+                    if results.count >= ef, let worst = results.top, s < worst.1 { break }
+                    for neighbor in links[Int(row)] { visit(neighbor) }
                 }
             }
         }
@@ -249,8 +287,9 @@ public final class VectorIndex: Sendable {
         graph.vectors.append(contentsOf: vector)
         let level = randomLevel()
         graph.levels.append(Int8(level))
-        while graph.links.count <= level { graph.links.append(Array(repeating: [], count: Int(row))) }
-        for index in graph.links.indices { graph.links[index].append([]) }
+        graph.level0.append(contentsOf: repeatElement(0, count: level0Stride))
+        while graph.upper.count < level { graph.upper.append(Array(repeating: [], count: Int(row))) }
+        for index in graph.upper.indices { graph.upper[index].append([]) }
         guard graph.entryPoint >= 0 else {
             graph.entryPoint = row
             graph.maxLevel = level
@@ -270,10 +309,15 @@ public final class VectorIndex: Sendable {
                 let found = searchLayer(query, entries: entries, ef: parameters.efConstruction, level: current)
                 let limit = current == 0 ? 2 * parameters.m : parameters.m
                 let chosen = selectNeighbors(found, limit: parameters.m)
-                graph.links[current][Int(row)] = chosen
+                setNeighbors(row, level: current, chosen)
                 for neighbor in chosen {
-                    graph.links[current][Int(neighbor)].append(row)
-                    if graph.links[current][Int(neighbor)].count > limit { prune(neighbor, level: current, limit: limit) }
+                    var list = neighbors(neighbor, level: current)
+                    list.append(row)
+                    if list.count > limit {
+                        prune(neighbor, level: current, limit: limit, links: list)
+                    } else {
+                        setNeighbors(neighbor, level: current, list)
+                    }
                 }
                 entries = found
             }
@@ -302,14 +346,14 @@ public final class VectorIndex: Sendable {
         return kept
     }
 
-    private func prune(_ node: Int32, level: Int, limit: Int) {
+    private func prune(_ node: Int32, level: Int, limit: Int, links: [Int32]) {
         let scored = graph.vectors.withUnsafeBufferPointer { vectors in
             let base = vectors.baseAddress!
-            return graph.links[level][Int(node)].map { neighbor in
+            return links.map { neighbor in
                 (neighbor, VectorMath.dot(base + Int(node) * dimensions, base + Int(neighbor) * dimensions, dimensions))
             }.sorted { $0.1 > $1.1 }
         }
-        graph.links[level][Int(node)] = selectNeighbors(scored, limit: limit)
+        setNeighbors(node, level: level, selectNeighbors(scored, limit: limit))
     }
 }
 

@@ -1,32 +1,11 @@
 /// Small vector kernels over raw float buffers. The loops are written so the compiler
 /// vectorises them (eight lanes at a time with independent accumulators).
 public enum VectorMath {
-    /// The dot product of `count` floats at `a` and `b`.
+    /// The dot product of `count` floats at `a` and `b` (AVX2+FMA when the CPU has them:
+    /// Sources/CVectorKernels).
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var sum0 = SIMD8<Float>(), sum1 = SIMD8<Float>()
-        var index = 0
-        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
-        while index + 16 <= count {
-            let x0 = rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-            let y0 = rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-            let x1 = rawA.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self)
-            let y1 = rawB.loadUnaligned(fromByteOffset: (index + 8) * 4, as: SIMD8<Float>.self)
-            sum0 += x0 * y0
-            sum1 += x1 * y1
-            index += 16
-        }
-        while index + 8 <= count {
-            sum0 += rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-                * rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-            index += 8
-        }
-        var total = (sum0 + sum1).sum()
-        while index < count {
-            total += a[index] * b[index]
-            index += 1
-        }
-        return total
+        voiceshop_dot_f32(a, b, count)
     }
 
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
@@ -90,4 +69,5 @@ public enum VectorMath {
     }
 }
 
+internal import CVectorKernels
 internal import Glibc

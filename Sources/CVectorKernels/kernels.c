@@ -1,0 +1,58 @@
+// Vector kernels for rec-svc's vector index: the inner product that HNSW and the exact scan
+// spend their time in. Swift's SIMD types compile for baseline x86-64 (SSE2, no FMA); this
+// file adds an AVX2+FMA path chosen at run time, so one binary runs on every x86-64 CPU.
+#include "CVectorKernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+static int has_avx2_fma = -1;
+
+__attribute__((target("avx2,fma"))) static float dot_avx2(const float *a, const float *b, long count) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 32 <= count; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= count; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    float total = _mm_cvtss_f32(h);
+    for (; i < count; i++) total += a[i] * b[i];
+    return total;
+}
+#endif
+
+static float dot_portable(const float *a, const float *b, long count) {
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    long i = 0;
+    for (; i + 4 <= count; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    float total = (s0 + s1) + (s2 + s3);
+    for (; i < count; i++) total += a[i] * b[i];
+    return total;
+}
+
+float voiceshop_dot_f32(const float *a, const float *b, long count) {
+#if defined(__x86_64__)
+    if (__builtin_expect(has_avx2_fma < 0, 0)) {
+        __builtin_cpu_init();
+        has_avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    if (has_avx2_fma) return dot_avx2(a, b, count);
+#endif
+    return dot_portable(a, b, count);
+}
+
+void voiceshop_prefetch(const float *p, long count) {
+    for (long i = 0; i < count; i += 16) __builtin_prefetch(p + i, 0, 1);
+}
