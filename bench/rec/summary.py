@@ -40,7 +40,7 @@ def main(out: Path) -> None:
                       f"   ratio {row['recall20'] / other['recall20']:.3f} / {row['ndcg20'] / other['ndcg20']:.3f}")
     imported = out / "import.txt"
     if imported.exists():
-        first = imported.read_text().splitlines()[0]
+        first = next((line for line in imported.read_text().splitlines() if line.startswith("imported")), "")
         match = re.search(r"(\d+) rows, (\d+) created.* (\d+) failed in ([\d.]+) s", first)
         if match:
             rows, created, failed, seconds = int(match[1]), int(match[2]), int(match[3]), float(match[4])
