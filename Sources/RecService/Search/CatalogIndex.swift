@@ -30,6 +30,18 @@ public final class CatalogIndex: Sendable {
         var ratingPrior: Float
     }
 
+    struct RankingFields {
+        var productID: Int64
+        var price: Double
+        var rating: Float
+        var reviewCount: Int32
+        var createdAtMs: Int64
+        var ratingPrior: Float
+        var inStock: Bool
+        var brandID: Int32
+        var categoryID: Int32
+    }
+
     struct Storage {
         var documents: [Document?] = []
         var documentOfProduct: [Int64: Int32] = [:]
@@ -43,6 +55,9 @@ public final class CatalogIndex: Sendable {
         /// looks only at the products of that brand or category (tombstones are skipped).
         var brandDocuments: [[Int32]] = []
         var segmentDocuments: [String: [Int32]] = [:]
+        /// What ranking and facets read of each document, in flat arrays by document, so the
+        /// loops over tens of thousands of matches copy no product.
+        var ranking: [RankingFields] = []
         var totalLength: Double = 0
         var liveCount = 0
         var tombstones = 0
@@ -175,6 +190,11 @@ public final class CatalogIndex: Sendable {
         while storage.brandDocuments.count <= Int(brandID) { storage.brandDocuments.append([]) }
         storage.brandDocuments[Int(brandID)].append(doc)
         for segment in Set(segments) { storage.segmentDocuments[segment, default: []].append(doc) }
+        storage.ranking.append(
+            RankingFields(
+                productID: product.id, price: product.price, rating: product.rating, reviewCount: product.reviewCount,
+                createdAtMs: product.createdAtMs, ratingPrior: ratingPrior, inStock: product.stock > 0, brandID: brandID,
+                categoryID: categoryID))
         storage.documents.append(
             Document(
                 product: product, brandID: brandID, categoryID: categoryID,
@@ -467,15 +487,18 @@ public final class CatalogIndex: Sendable {
             var score: Double
         }
         // The blend is computed for every match (cheap), the order only for the page.
+        let fields = storage.ranking
+        let popularity = storage.popularity
+        let hasVectors = !matches.vectorScores.isEmpty
         func blend(_ doc: Int32) -> (Double, RecV1.ScoreBreakdown) {
-            let document = storage.documents[Int(doc)]!
+            let field = fields[Int(doc)]
             var parts = RecV1.ScoreBreakdown()
             parts.text = maxText > 0 ? matches.scores[Int(doc)] / maxText : 0
-            parts.vector = max(0, matches.vectorScores[doc] ?? 0)
-            parts.personal = personal?(document.product.id) ?? 0.5
-            parts.popularity = log1p(storage.popularity[document.product.id] ?? 0) * popularityScale
-            parts.rating = document.ratingPrior
-            parts.stock = document.product.stock > 0 ? 1 : 0
+            parts.vector = hasVectors ? max(0, matches.vectorScores[doc] ?? 0) : 0
+            parts.personal = personal?(field.productID) ?? 0.5
+            parts.popularity = popularity.isEmpty ? 0 : log1p(popularity[field.productID] ?? 0) * popularityScale
+            parts.rating = field.ratingPrior
+            parts.stock = field.inStock ? 1 : 0
             let w = weights
             let score =
                 w.text * Double(parts.text) + w.vector * Double(parts.vector)
@@ -488,13 +511,13 @@ public final class CatalogIndex: Sendable {
         var heap = BoundedHeap<Scored>(capacity: wanted) { $0.key < $1.key || ($0.key == $1.key && $0.doc > $1.doc) }
         for doc in documents {
             let (score, _) = blend(doc)
-            let product = storage.documents[Int(doc)]!.product
+            let field = fields[Int(doc)]
             let key: Double =
                 switch query.sort {
-                case .priceAsc: -product.price * 1e6 + score
-                case .priceDesc: product.price * 1e6 + score
-                case .ratingDesc: Double(product.rating) * 1e6 + Double(product.reviewCount).squareRoot() + score
-                case .newest: Double(product.createdAtMs) + score / 10
+                case .priceAsc: -field.price * 1e6 + score
+                case .priceDesc: field.price * 1e6 + score
+                case .ratingDesc: Double(field.rating) * 1e6 + Double(field.reviewCount).squareRoot() + score
+                case .newest: Double(field.createdAtMs) + score / 10
                 default: score
                 }
             heap.insert(Scored(doc: doc, key: key, score: score))
@@ -552,11 +575,13 @@ public final class CatalogIndex: Sendable {
         var brandCounts = [Int32](repeating: 0, count: storage.brandNames.count)
         var categoryCounts = [Int32](repeating: 0, count: storage.categoryNames.count)
         var priceCounts = [Int32](repeating: 0, count: Money.bucketEdges.count)
-        for doc in documents {
-            let document = storage.documents[Int(doc)]!
-            brandCounts[Int(document.brandID)] += 1
-            categoryCounts[Int(document.categoryID)] += 1
-            priceCounts[Money.bucket(of: document.product.price)] += 1
+        storage.ranking.withUnsafeBufferPointer { fields in
+            for doc in documents {
+                let field = fields[Int(doc)]
+                brandCounts[Int(field.brandID)] += 1
+                categoryCounts[Int(field.categoryID)] += 1
+                priceCounts[Money.bucket(of: field.price)] += 1
+            }
         }
         func top(_ counts: [Int32], _ names: [String]) -> [RecV1.FacetValue] {
             counts.indices.filter { counts[$0] > 0 && !names[$0].isEmpty }
