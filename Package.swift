@@ -36,6 +36,7 @@ var targets: [Target] = [
         pkgConfig: "pocketsphinx",
         providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
     ),
+    .systemLibrary(name: "CFlite", providers: [.apt(["flite1-dev"])]),
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .target(name: "CLinux"),
     // AVX2 kernels for Sources/Embeddings (few-row matrix product, GELU through libmvec's
@@ -62,7 +63,7 @@ var targets: [Target] = [
     .testTarget(name: "ProtosTests", dependencies: ["Protos", "RPCCore"], swiftSettings: defaultSwiftSettings),
     .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: defaultSwiftSettings),
-    .target(name: "PocketSphinx", dependencies: ["CPocketSphinx"], swiftSettings: strictSwiftSettings),
+    .target(name: "PocketSphinx", dependencies: ["CPocketSphinx", "CFlite"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PocketSphinxTests", dependencies: ["PocketSphinx"], swiftSettings: defaultSwiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS", "CEmbeddingsKernels"], swiftSettings: strictSwiftSettings),
     .testTarget(
@@ -109,6 +110,18 @@ targets += [
         ],
         swiftSettings: defaultSwiftSettings
     ),
+    .target(
+        name: "ASRService",
+        dependencies: ["PocketSphinx", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "JSON"],
+        swiftSettings: strictSwiftSettings
+    ),
+    .testTarget(
+        name: "ASRServiceTests",
+        dependencies: [
+            "ASRService", "PocketSphinx", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceKit", "ServiceRuntime", "TestSupport",
+        ],
+        swiftSettings: defaultSwiftSettings
+    ),
     .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: strictSwiftSettings),
     .target(
         name: "VoiceShopCLI",
@@ -134,7 +147,8 @@ targets += [
 
 // L5: thin executables.
 targets += [
-    .executableTarget(name: "asr-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
+    .executableTarget(
+        name: "asr-svc", dependencies: ["ServiceKit", "ASRService", "Protos"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "nlu-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "rec-svc", dependencies: ["ServiceKit", "RecService", "ServiceRuntime", "Postgres", "Protos"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "gateway", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
