@@ -71,6 +71,14 @@ public final class SpeechDecoder {
     /// The cepstral mean of the model (`-cmninit`), used when no audio is available.
     public let defaultCepstralMean: [Float]
     private var inUtterance = false
+    /// 300 ms of fixed low-level noise (a linear congruential sequence) for the primer utterance.
+    private static let primer: [Int16] = {
+        var state: UInt32 = 12_345
+        return (0..<4_800).map { _ in
+            state = state &* 1_103_515_245 &+ 12_345
+            return Int16(truncatingIfNeeded: Int32(state >> 16) % 200 - 100)
+        }
+    }()
 
     /// Loads the acoustic model and the dictionary (no language model yet).
     /// - Throws: `PocketSphinxError` when pocketsphinx rejects the options or the model.
@@ -225,6 +233,19 @@ public final class SpeechDecoder {
     /// - Throws: `PocketSphinxError` when the decoder cannot start.
     public func startUtterance(cepstralMean: [Float]) throws(PocketSphinxError) {
         if inUtterance { _ = ps_end_utt(decoder) }
+        // The acoustic scorer and the front end keep state from the last frames they saw (the
+        // previous top Gaussians, noise estimates). A short fixed utterance first puts that
+        // state in the same place every time, so results never depend on earlier calls.
+        guard ps_start_stream(decoder) == 0 else { throw PocketSphinxError("ps_start_stream failed") }
+        if let cmn = CPocketSphinx_cmn(decoder), defaultCepstralMean.count == Int(cmn.pointee.veclen) {
+            defaultCepstralMean.withUnsafeBufferPointer { cmn_live_set(cmn, $0.baseAddress) }
+        }
+        if ps_start_utt(decoder) == 0 {
+            Self.primer.withUnsafeBufferPointer { _ = ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0) }
+            _ = ps_end_utt(decoder)
+        }
+        // A new stream per utterance: frame numbers start at 0.
+        guard ps_start_stream(decoder) == 0 else { throw PocketSphinxError("ps_start_stream failed") }
         if let cmn = CPocketSphinx_cmn(decoder), cepstralMean.count == Int(cmn.pointee.veclen) {
             cepstralMean.withUnsafeBufferPointer { cmn_live_set(cmn, $0.baseAddress) }
         }

@@ -107,10 +107,14 @@ public final class UtteranceSession {
         let wanted = max(1, options.maxAlternatives)
         let result = try engine.end(maxHypotheses: options.hints.isEmpty ? wanted : max(wanted, 10))
         let offset = Double(start) / 16_000
+        guard !result.hypotheses.isEmpty else { return response }
         var alternatives = result.hypotheses.map { hypothesis in
             ASRV1.Alternative(transcript: hypothesis.text, confidence: hypothesis.posterior, words: [])
         }
-        if !options.hints.isEmpty {
+        if options.hints.isEmpty {
+            // The best path first, then the rest by confidence (A* yields them nearly sorted).
+            alternatives = [alternatives[0]] + alternatives.dropFirst().sorted { $0.confidence > $1.confidence }
+        } else {
             alternatives = HintBias(hints: options.hints).rerank(alternatives)
         }
         alternatives = Array(alternatives.prefix(wanted))

@@ -20,7 +20,12 @@ final class ASRHarness: Sendable {
     static let demoCatalog = ASRTestSupport.repositoryRoot.appendingPathComponent("services/rec-svc/demo/products.jsonl").path
 
     /// The shared harness on the demo catalog (2 decoders).
-    static let shared = Task { try await ASRHarness.start() }
+    static let shared = Task {
+        var config = ASRServiceConfig()
+        config.maxWaiting = 10_000  // the tests run in parallel and queue for the two decoders
+        config.limits.maxBytes = 2_000_000
+        return try await ASRHarness.start(config: config)
+    }
 
     /// Starts asr-svc and waits until its model is loaded (unless `waitForModel` is false).
     static func start(
