@@ -200,9 +200,53 @@ public final class SpeechDecoder {
 
     // MARK: - Decoding
 
+    /// Frames of the fixed periodic signal that reset the front end's adaptive state.
+    static let primerFrames = 2_000
+
+    /// Runs the front end alone over a fixed periodic signal (160-sample period, so every
+    /// frame is the same) until its adaptive noise estimate has forgotten earlier audio.
+    private func primeFrontEnd() {
+        guard let fe = ps_get_fe(decoder) else { return }
+        let width = Int(fe_get_output_size(fe))
+        let capacity = 64
+        let storage = UnsafeMutablePointer<mfcc_t>.allocate(capacity: capacity * width)
+        defer { storage.deallocate() }
+        let rows = UnsafeMutablePointer<UnsafeMutablePointer<mfcc_t>?>.allocate(capacity: capacity)
+        defer { rows.deallocate() }
+        for row in 0..<capacity { rows[row] = storage + row * width }
+        fe_start_utt(fe)
+        var done = 0
+        Self.periodicPrimer.withUnsafeBufferPointer { block in
+            while done < Self.primerFrames {
+                var input: UnsafePointer<Int16>? = block.baseAddress
+                var count = block.count
+                while count > 0 {
+                    var frames = Int32(capacity)
+                    fe_process_frames(fe, &input, &count, rows, &frames, nil)
+                    done += Int(frames)
+                    if frames == 0 { break }
+                }
+            }
+        }
+        var last: Int32 = 0
+        fe_end_utt(fe, rows[0], &last)
+    }
+
+    /// 50 repetitions of one 160-sample pseudo-random pattern at a low level.
+    private static let periodicPrimer: [Int16] = {
+        var state: UInt32 = 54_321
+        let period = (0..<160).map { _ -> Int16 in
+            state = state &* 1_103_515_245 &+ 12_345
+            return Int16(truncatingIfNeeded: Int32(state >> 16) % 300 - 150)
+        }
+        return Array((0..<50).map { _ in period }.joined())
+    }()
+
     /// The mean cepstrum of `samples` (16 kHz mono), to start an utterance with.
     public func cepstralMean(of samples: UnsafeBufferPointer<Int16>) -> [Float] {
-        guard let fe = ps_get_fe(decoder), samples.count > 0, !inUtterance else { return defaultCepstralMean }
+        guard samples.count > 0, !inUtterance else { return defaultCepstralMean }
+        primeFrontEnd()
+        guard let fe = ps_get_fe(decoder) else { return defaultCepstralMean }
         let width = Int(fe_get_output_size(fe))
         var frameCount: Int32 = 0
         var sampleCount = samples.count
@@ -236,6 +280,7 @@ public final class SpeechDecoder {
         // The acoustic scorer and the front end keep state from the last frames they saw (the
         // previous top Gaussians, noise estimates). A short fixed utterance first puts that
         // state in the same place every time, so results never depend on earlier calls.
+        primeFrontEnd()
         guard ps_start_stream(decoder) == 0 else { throw PocketSphinxError("ps_start_stream failed") }
         if let cmn = CPocketSphinx_cmn(decoder), defaultCepstralMean.count == Int(cmn.pointee.veclen) {
             defaultCepstralMean.withUnsafeBufferPointer { cmn_live_set(cmn, $0.baseAddress) }

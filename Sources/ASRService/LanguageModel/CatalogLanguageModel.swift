@@ -43,7 +43,7 @@ public struct EngineSettings: Sendable {
     /// pocketsphinx options asr-svc sets: our VAD trims silence (so frames keep their times),
     /// and the single fast forward pass plus the lattice pass (n-best, confidences).
     public static let defaultDecoderOptions: [(flag: String, value: String)] = [
-        ("-remove_silence", "no"), ("-remove_noise", "no"), ("-fwdflat", "no"), ("-bestpath", "yes"),
+        ("-remove_silence", "no"), ("-fwdflat", "no"), ("-bestpath", "yes"),
     ]
 
     public init() {
