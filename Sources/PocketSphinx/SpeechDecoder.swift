@@ -201,12 +201,13 @@ public final class SpeechDecoder {
     // MARK: - Decoding
 
     /// Frames of the fixed periodic signal that reset the front end's adaptive state.
-    static let primerFrames = 2_000
+    static let primerFrames = 1_500
 
-    /// Runs the front end alone over a fixed periodic signal (160-sample period, so every
-    /// frame is the same) until its adaptive noise estimate has forgotten earlier audio.
-    private func primeFrontEnd() {
-        guard let fe = ps_get_fe(decoder) else { return }
+    /// Runs the front end alone over `block` repeated (the utterance's first 100 ms, its
+    /// background) until its adaptive noise estimate has forgotten everything before: the
+    /// estimate then depends on this utterance only, and starts from its background.
+    private func primeFrontEnd(with block: [Int16]) {
+        guard let fe = ps_get_fe(decoder), !block.isEmpty else { return }
         let width = Int(fe_get_output_size(fe))
         let capacity = 64
         let storage = UnsafeMutablePointer<mfcc_t>.allocate(capacity: capacity * width)
@@ -216,7 +217,7 @@ public final class SpeechDecoder {
         for row in 0..<capacity { rows[row] = storage + row * width }
         fe_start_utt(fe)
         var done = 0
-        Self.periodicPrimer.withUnsafeBufferPointer { block in
+        block.withUnsafeBufferPointer { block in
             while done < Self.primerFrames {
                 var input: UnsafePointer<Int16>? = block.baseAddress
                 var count = block.count
@@ -232,20 +233,15 @@ public final class SpeechDecoder {
         fe_end_utt(fe, rows[0], &last)
     }
 
-    /// 50 repetitions of one 160-sample pseudo-random pattern at a low level.
-    private static let periodicPrimer: [Int16] = {
-        var state: UInt32 = 54_321
-        let period = (0..<160).map { _ -> Int16 in
-            state = state &* 1_103_515_245 &+ 12_345
-            return Int16(truncatingIfNeeded: Int32(state >> 16) % 300 - 150)
-        }
-        return Array((0..<50).map { _ in period }.joined())
-    }()
+    /// The block the front end is primed with for the current utterance.
+    private var primerBlock: [Int16] = []
 
-    /// The mean cepstrum of `samples` (16 kHz mono), to start an utterance with.
+    /// The mean cepstrum of `samples` (16 kHz mono, the utterance's start), to start the
+    /// utterance with; it also chooses the front end's primer (see `startUtterance`).
     public func cepstralMean(of samples: UnsafeBufferPointer<Int16>) -> [Float] {
         guard samples.count > 0, !inUtterance else { return defaultCepstralMean }
-        primeFrontEnd()
+        primerBlock = Array(samples.prefix(1_600))
+        primeFrontEnd(with: primerBlock)
         guard let fe = ps_get_fe(decoder) else { return defaultCepstralMean }
         let width = Int(fe_get_output_size(fe))
         var frameCount: Int32 = 0
@@ -278,9 +274,10 @@ public final class SpeechDecoder {
     public func startUtterance(cepstralMean: [Float]) throws(PocketSphinxError) {
         if inUtterance { _ = ps_end_utt(decoder) }
         // The acoustic scorer and the front end keep state from the last frames they saw (the
-        // previous top Gaussians, noise estimates). A short fixed utterance first puts that
-        // state in the same place every time, so results never depend on earlier calls.
-        primeFrontEnd()
+        // previous top Gaussians, noise estimates). The primer (the utterance's own start,
+        // repeated) and a short fixed utterance put that state where this utterance alone
+        // decides, so results never depend on earlier calls. Call `cepstralMean(of:)` first.
+        primeFrontEnd(with: primerBlock)
         guard ps_start_stream(decoder) == 0 else { throw PocketSphinxError("ps_start_stream failed") }
         if let cmn = CPocketSphinx_cmn(decoder), defaultCepstralMean.count == Int(cmn.pointee.veclen) {
             defaultCepstralMean.withUnsafeBufferPointer { cmn_live_set(cmn, $0.baseAddress) }

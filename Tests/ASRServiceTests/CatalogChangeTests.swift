@@ -104,6 +104,7 @@ final class FakeRec: RegistrableRPCService, Sendable {
         // A stream holds the only decoder while a unary call arrives.
         try await harness.client.streamingRecognize { writer in
             try await writer.write(ASRV1.AudioChunk(config: ASRV1.RecognitionConfig(), audio: [UInt8](wav.prefix(2_000))))
+            while harness.pool.busyCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
             do {
                 _ = try await harness.recognize(wav)
                 Issue.record("the second call got a decoder")

@@ -6,9 +6,11 @@ import Testing
 /// Word error rates on generated and real speech, measured and asserted (the issue's gates).
 @Suite(.serialized) struct RecognitionAccuracyTests {
     /// Recognizes every (query, voice) pair, two at a time (the pool has two decoders).
-    static func measure(voices: [TestAudio.Voice], snr: Double? = nil) async throws -> [TestAudio.Voice: WordErrors] {
+    static func measure(
+        voices: [TestAudio.Voice], snr: Double? = nil, queries: [String] = TestAudio.queries
+    ) async throws -> [TestAudio.Voice: WordErrors] {
         let harness = try await ASRHarness.shared.value
-        let jobs = voices.flatMap { voice in TestAudio.queries.map { (voice, $0) } }
+        let jobs = voices.flatMap { voice in queries.map { (voice, $0) } }
         // Audio is made (or read from the cache) first, on this thread.
         let audio = try jobs.map { try TestAudio.wav($0.1, voice: $0.0, snr: snr) }
         var results: [TestAudio.Voice: WordErrors] = [:]
@@ -46,7 +48,9 @@ import Testing
     }
 
     @Test func fliteVoicesWithPinkNoiseAt10dBWERAtMost15Percent() async throws {
-        let results = try await Self.measure(voices: TestAudio.Voice.flite, snr: 10)
+        // A third of the queries: noisy audio decodes slowly (wide beams), and this is a
+        // measurement of a known gap; bench/asr runs them all at 20, 10 and 5 dB.
+        let results = try await Self.measure(voices: TestAudio.Voice.flite, snr: 10, queries: Array(TestAudio.queries.prefix(10)))
         // Known gap (issue 6): pocketsphinx's front end collapses under pink noise at 10 dB
         // (the general model alone does as badly); a denoising front end is the next step.
         withKnownIssue("pink noise at 10 dB: WER above the 15% goal") {
