@@ -95,12 +95,21 @@ def errors(reference: str, hypothesis: str) -> int:
 
 def start_asr(decoders: int, cpu: str) -> tuple[subprocess.Popen, str]:
     binary = REPO / ".build" / "release" / "asr-svc"
-    process = subprocess.Popen(
-        ["taskset", "-c", cpu, str(binary), "--listen", "127.0.0.1:0", "--catalog-file", str(CATALOG),
-         "--decoders", str(decoders), "--event-loops", "1", "--log-level", "warning"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = json.loads(process.stdout.readline())
-    return process, line["listening"]
+    OUT.mkdir(parents=True, exist_ok=True)
+    log = OUT / f"asr-svc-{decoders}.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            ["taskset", "-c", cpu, str(binary), "--listen", "127.0.0.1:0", "--catalog-file", str(CATALOG),
+             "--decoders", str(decoders), "--event-loops", "1"],
+            stdout=sink, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for line in log.read_text().splitlines():
+            record = json.loads(line) if line.startswith("{") else {}
+            if "listening" in record:
+                return process, record["listening"]
+        time.sleep(0.05)
+    raise RuntimeError(f"asr-svc did not start; see {log}")
 
 
 def wait_serving(pb, channel) -> None:
