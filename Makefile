@@ -15,7 +15,7 @@ PYTEST_FLAGS ?= -q
 # What proto/generate.sh writes; check-generated fails if regenerating changes any of it.
 GENERATED := Sources/CProtos Sources/Protos/Generated
 
-.PHONY: help setup models build release generate check-generated test test-swift test-interop test-data run bench bench-rpc bench-embeddings bench-nlu bench-rec lint clean distclean
+.PHONY: help setup models build release generate check-generated test test-swift test-interop test-data run bench bench-rpc bench-embeddings bench-nlu bench-rec bench-asr lint clean distclean
 
 help:
 	@sed -n '1,2p' Makefile
@@ -69,7 +69,7 @@ test-data: setup
 run: setup models release
 	scripts/run-local
 
-bench: bench-rpc bench-embeddings bench-nlu bench-rec
+bench: bench-rpc bench-embeddings bench-nlu bench-rec bench-asr
 
 bench-rpc:
 	bench/rpc/run
@@ -82,6 +82,10 @@ bench-rec: setup models
 
 bench-embeddings: setup models
 	bench/embeddings/run
+
+# asr-svc against pocketsphinx_continuous: WER by voice and noise, RTF, streaming latency, memory.
+bench-asr: setup
+	bench/asr/run
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests

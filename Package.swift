@@ -41,6 +41,7 @@ var targets: [Target] = [
         pkgConfig: "pocketsphinx",
         providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
     ),
+    .systemLibrary(name: "CFlite", providers: [.apt(["flite1-dev"])]),
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .target(name: "CLinux"),
     // AVX2 kernels for Sources/Embeddings (few-row matrix product, GELU through libmvec's
@@ -71,7 +72,7 @@ var targets: [Target] = [
     .testTarget(name: "ProtosTests", dependencies: ["Protos", "RPCCore"], swiftSettings: defaultSwiftSettings),
     .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: defaultSwiftSettings),
-    .target(name: "PocketSphinx", dependencies: ["CPocketSphinx"], swiftSettings: strictSwiftSettings),
+    .target(name: "PocketSphinx", dependencies: ["CPocketSphinx", "CFlite"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PocketSphinxTests", dependencies: ["PocketSphinx"], swiftSettings: defaultSwiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS", "CEmbeddingsKernels"], swiftSettings: numericSwiftSettings),
     .testTarget(
@@ -129,6 +130,18 @@ targets += [
         dependencies: ["NLUService", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "TestSupport"],
         swiftSettings: defaultSwiftSettings
     ),
+    .target(
+        name: "ASRService",
+        dependencies: ["PocketSphinx", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "JSON"],
+        swiftSettings: numericSwiftSettings
+    ),
+    .testTarget(
+        name: "ASRServiceTests",
+        dependencies: [
+            "ASRService", "PocketSphinx", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceKit", "ServiceRuntime", "TestSupport",
+        ],
+        swiftSettings: defaultSwiftSettings
+    ),
     .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: strictSwiftSettings),
     .target(
         name: "VoiceShopCLI",
@@ -154,7 +167,8 @@ targets += [
 
 // L5: thin executables.
 targets += [
-    .executableTarget(name: "asr-svc", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
+    .executableTarget(
+        name: "asr-svc", dependencies: ["ServiceKit", "ASRService", "Protos"], swiftSettings: strictSwiftSettings),
     .executableTarget(
         name: "nlu-svc",
         dependencies: ["ServiceKit", "NLUService", "ServiceRuntime", "RPCHTTP2Transport", "Protos"],

@@ -21,13 +21,14 @@ PROTO_ROOT = REPO_ROOT / "proto"
 
 
 def generate(out_dir: Path, proto_root: Path = PROTO_ROOT) -> None:
-    """Runs grpc_tools.protoc for testing.proto and health.proto into `out_dir`."""
+    """Runs grpc_tools.protoc for testing.proto, rec.proto, asr.proto and health.proto into `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     health_dir = proto_root / "grpc" / "health" / "v1"
     jobs = [
         (proto_root, proto_root / "testing" / "v1" / "testing.proto"),
         (proto_root, proto_root / "rec" / "v1" / "rec.proto"),
         (proto_root, proto_root / "nlu" / "v1" / "nlu.proto"),
+        (proto_root, proto_root / "asr" / "v1" / "asr.proto"),
         (health_dir, health_dir / "health.proto"),
     ]
     for include, proto in jobs:
@@ -44,7 +45,7 @@ def load(out_dir: Path, proto_root: Path = PROTO_ROOT, generate_first: bool = Tr
     """Generates (unless `generate_first` is false) and imports the stubs from `out_dir`.
 
     Returns a namespace with `testing_pb2`, `testing_pb2_grpc`, `rec_pb2`, `rec_pb2_grpc`, `nlu_pb2`,
-    `nlu_pb2_grpc`, `health_pb2`,
+    `nlu_pb2_grpc`, `asr_pb2`, `asr_pb2_grpc`, `health_pb2`,
     `health_pb2_grpc`.
     """
     if generate_first:
@@ -58,6 +59,8 @@ def load(out_dir: Path, proto_root: Path = PROTO_ROOT, generate_first: bool = Tr
         rec_pb2_grpc=importlib.import_module("rec.v1.rec_pb2_grpc"),
         nlu_pb2=importlib.import_module("nlu.v1.nlu_pb2"),
         nlu_pb2_grpc=importlib.import_module("nlu.v1.nlu_pb2_grpc"),
+        asr_pb2=importlib.import_module("asr.v1.asr_pb2"),
+        asr_pb2_grpc=importlib.import_module("asr.v1.asr_pb2_grpc"),
         health_pb2=importlib.import_module("health_pb2"),
         health_pb2_grpc=importlib.import_module("health_pb2_grpc"),
     )

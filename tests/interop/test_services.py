@@ -17,7 +17,8 @@ import servers
 
 # A domain method of each service, and the status an empty request gets today.
 SERVICES = {
-    "asr-svc": ("/voiceshop.asr.v1.ASR/Recognize", grpc.StatusCode.UNIMPLEMENTED),
+    # An empty RecognizeRequest has no audio.
+    "asr-svc": ("/voiceshop.asr.v1.ASR/Recognize", grpc.StatusCode.INVALID_ARGUMENT),
     # An empty ParseRequest has no text: INVALID_ARGUMENT.
     "nlu-svc": ("/voiceshop.nlu.v1.NLU/Parse", grpc.StatusCode.INVALID_ARGUMENT),
     "rec-svc": ("/voiceshop.rec.v1.Rec/Search", grpc.StatusCode.OK),
@@ -56,12 +57,14 @@ def test_service_serves_health_and_exits_cleanly(pb, name, request):
         flags = ("--asr-addr", "127.0.0.1:1", "--nlu-addr", "127.0.0.1:2", "--rec-addr", "127.0.0.1:3")
     if name == "rec-svc":
         flags = ("--database-url", request.getfixturevalue("database_url"))
+    if name == "asr-svc":
+        flags = ("--catalog-file", str(servers.REPO_ROOT / "services" / "rec-svc" / "demo" / "products.jsonl"), "--decoders", "1")
     process, address = start(name, *flags)
     try:
         with grpc.insecure_channel(address) as channel:
             health = pb.health_pb2_grpc.HealthStub(channel)
-            # rec-svc is NOT_SERVING until its catalog is loaded.
-            deadline = time.monotonic() + 15
+            # rec-svc is NOT_SERVING until its catalog is loaded, asr-svc until its model is built.
+            deadline = time.monotonic() + 60
             while True:
                 reply = health.Check(pb.health_pb2.HealthCheckRequest(service=""), timeout=10)
                 if reply.status == pb.health_pb2.HealthCheckResponse.SERVING or time.monotonic() > deadline:
@@ -125,6 +128,43 @@ def test_environment_configures_the_listen_address():
     try:
         record = json.loads(process.stdout.readline())
         assert record["listening"] == f"127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+
+
+def test_asr_svc_recognizes_and_streams_for_a_stock_client(pb, tmp_path):
+    """asr-svc with grpcio: Recognize, then StreamingRecognize (partials, then a final equal to it)."""
+    wav = tmp_path / "query.wav"
+    subprocess.run(["flite", "-voice", "rms", "-t", "where is my order one zero four two", "-o", str(wav)], check=True)
+    audio = wav.read_bytes()
+    catalog = servers.REPO_ROOT / "services" / "rec-svc" / "demo" / "products.jsonl"
+    process, address = start("asr-svc", "--catalog-file", str(catalog), "--decoders", "1")
+    try:
+        with grpc.insecure_channel(address) as channel:
+            health = pb.health_pb2_grpc.HealthStub(channel)
+            deadline = time.monotonic() + 60
+            while health.Check(pb.health_pb2.HealthCheckRequest(service=""), timeout=10).status != pb.health_pb2.HealthCheckResponse.SERVING:
+                assert time.monotonic() < deadline, "asr-svc never became SERVING"
+                time.sleep(0.1)
+            asr = pb.asr_pb2_grpc.ASRStub(channel)
+            unary = asr.Recognize(pb.asr_pb2.RecognizeRequest(audio=audio), timeout=30)
+            assert unary.alternatives[0].transcript == "where is my order one zero four two"
+            assert unary.alternatives[0].words[0].word == "where"
+
+            def chunks():
+                yield pb.asr_pb2.AudioChunk(config=pb.asr_pb2.RecognitionConfig(), audio=audio[:3200])
+                for offset in range(3200, len(audio), 3200):
+                    yield pb.asr_pb2.AudioChunk(audio=audio[offset:offset + 3200])
+
+            responses = list(asr.StreamingRecognize(chunks(), timeout=30))
+            assert [r.WhichOneof("result") for r in responses][-1] == "final"
+            assert any(r.WhichOneof("result") == "partial" for r in responses)
+            assert responses[-1].final == unary
+
+            with pytest.raises(grpc.RpcError) as error:
+                asr.Recognize(pb.asr_pb2.RecognizeRequest(audio=b"RIFF\x00\x00\x00\x00WAVX"), timeout=10)
+            assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0

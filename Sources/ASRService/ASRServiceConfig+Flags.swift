@@ -1,0 +1,53 @@
+internal import PocketSphinx
+
+/// asr-svc's own flags (each also `ASR_SVC_<FLAG>` in the environment).
+extension ASRServiceConfig {
+    public static let flags = [
+        "rec-addr", "catalog-file", "vocabulary-poll-seconds", "decoders", "max-waiting", "max-audio-seconds",
+        "max-audio-bytes", "catalog-weight", "endpoint-ms", "model-dir", "beam",
+    ]
+
+    /// The demo catalog, used when neither `--rec-addr` nor `--catalog-file` is given.
+    public static let defaultCatalogFile = "services/rec-svc/demo/products.jsonl"
+
+    /// Reads the flags through `value`.
+    /// - Returns: the configuration, the vocabulary source and the polling interval.
+    /// - Throws: `ASRError` (`.invalidRequest`) naming the bad flag.
+    public static func parse(
+        _ value: (String) -> String?
+    ) throws(ASRError) -> (config: ASRServiceConfig, source: VocabularySource, poll: Duration) {
+        var config = ASRServiceConfig()
+        func number(_ flag: String, _ range: ClosedRange<Double>) throws(ASRError) -> Double? {
+            guard let text = value(flag) else { return nil }
+            guard let number = Double(text), range.contains(number) else {
+                throw ASRError(.invalidRequest, "--\(flag) must be a number from \(range.lowerBound) to \(range.upperBound), not '\(text)'.")
+            }
+            return number
+        }
+        if let decoders = try number("decoders", 1...64) { config.decoders = Int(decoders) }
+        if let waiting = try number("max-waiting", 0...10_000) { config.maxWaiting = Int(waiting) }
+        if let seconds = try number("max-audio-seconds", 1...600) { config.limits.maxSeconds = seconds }
+        if let bytes = try number("max-audio-bytes", 1_000...1e9) { config.limits.maxBytes = Int(bytes) }
+        if let weight = try number("catalog-weight", 0...1) {
+            config.engine.catalogWeight = Float(weight)
+            config.engine.mixGeneralModel = weight < 1
+        }
+        if let endpoint = try number("endpoint-ms", 100...5_000) { config.voiceActivity.endpointFrames = Int(endpoint / 10) }
+        if let directory = value("model-dir") {
+            config.engine.decoder.modelDirectory = directory
+            config.engine.decoder.dictionary = "\(directory)/cmudict-en-us.dict"
+        }
+        if let beam = value("beam") {
+            guard Double(beam) != nil else { throw ASRError(.invalidRequest, "--beam must be a number such as 1e-48, not '\(beam)'.") }
+            config.engine.decoder.options.append(("-beam", beam))
+        }
+        let poll = try number("vocabulary-poll-seconds", 0.05...86_400) ?? 10
+        let source: VocabularySource
+        if let address = value("rec-addr") {
+            source = .rec(address: address)
+        } else {
+            source = .productsFile(value("catalog-file") ?? defaultCatalogFile)
+        }
+        return (config, source, .milliseconds(Int(poll * 1000)))
+    }
+}
