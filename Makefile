@@ -50,9 +50,16 @@ check-generated: generate
 # Everything: unit, integration and interop tests, and the demo data check. Benchmarks are not part of it (make bench).
 test: setup models check-generated test-swift test-interop test-data
 
+# Three passes, so CPU-heavy suites do not share the two cores with the transport's deadline
+# and keepalive tests (which measure wall-clock time): first the RPC layer and the light
+# suites, then the services with models and databases (encoder, vector graphs, training),
+# then speech recognition (about two minutes of decoding on both cores).
+HEAVY_SUITES := RecServiceTests|NLUServiceTests|EmbeddingsTests
 test-swift:
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
-	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --skip '$(HEAVY_SUITES)|ASRServiceTests'
+	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --filter '$(HEAVY_SUITES)'
+	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --filter ASRServiceTests
 
 # A stock grpcio client against the Swift test server (.build/debug/voiceshop-testserver).
 # INTEROP_SERVER=python runs the same tests against tests/interop/py_server.py instead.
