@@ -724,7 +724,7 @@ final class HTTPServerCore: @unchecked Sendable {
 
     private static func installLogging(_ logger: Logger) {
         logTarget.withLock { $0 = logger }
-        lws_set_log_level(Int32(LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO)) { level, line in
+        lws_set_log_level(Int32(LLL_ERR | LLL_WARN)) { level, line in
             guard let line else { return }
             var text = String(cString: line)
             while text.last == "\n" { text.removeLast() }
