@@ -95,7 +95,8 @@ final class HTTPServerCore: @unchecked Sendable {
         var fragments: [UInt8] = []
         var fragmentsTooLarge = false
         var outbox: [WebSocketOutbound] = []
-        var counted = false
+        var paused = false
+        var completions = 0
 
         init(id: UInt64, wsi: OpaquePointer, head: HTTPRequestHead) {
             self.id = id
@@ -416,10 +417,36 @@ final class HTTPServerCore: @unchecked Sendable {
             exchange.closeAfterResponse = true
             return respond(exchange, handler.serverError(status: 503, code: "shutting_down", message: "the gateway is shutting down", head: head))
         }
-        if let response = handler.respondInline(to: head) { return respond(exchange, response) }
+        let declared = head.headers["content-length"].flatMap { Int($0) }
+        let chunked = head.version != "2" && head.headers["transfer-encoding"] != nil
+        let hasBody = (declared ?? 0) > 0 || chunked
+        if chunked && declared == nil {
+            // libwebsockets 4.1 does not decode chunked request bodies.
+            exchange.closeAfterResponse = true
+            return respond(
+                exchange,
+                handler.serverError(
+                    status: 411, code: "length_required",
+                    message: "chunked request bodies are not supported: send Content-Length (or use HTTP/2)", head: head))
+        }
+        if hasBody && ![.post, .put, .patch].contains(head.method) {
+            exchange.closeAfterResponse = true
+            return respond(
+                exchange,
+                handler.serverError(
+                    status: 400, code: "unexpected_body", message: "a \(head.method.rawValue) request must not have a body", head: head))
+        }
+        if var response = handler.respondInline(to: head) {
+            // An answer given before the body is read: close the connection rather than leave
+            // the unread body to be parsed as the next request.
+            if hasBody {
+                exchange.closeAfterResponse = true
+                if head.method == .head { response.body = [] }
+            }
+            return respond(exchange, response)
+        }
 
         exchange.bodyLimit = handler.bodyLimit(head)
-        let declared = head.headers["content-length"].flatMap { Int($0) }
         if let declared, declared > exchange.bodyLimit {
             exchange.tooLarge = true
             // Absurd sizes are refused at once and the connection closed; otherwise the body
@@ -432,9 +459,9 @@ final class HTTPServerCore: @unchecked Sendable {
         }
         let expectsBody: Bool
         switch head.method {
-        case .get, .head, .delete, .options: expectsBody = (declared ?? 0) > 0
+        case .get, .head, .delete, .options: expectsBody = false
         case .post, .put, .patch:
-            if let declared { expectsBody = declared > 0 } else { expectsBody = head.version == "2" || head.headers["transfer-encoding"] != nil }
+            if let declared { expectsBody = declared > 0 } else { expectsBody = head.version == "2" }
         }
         if handler.streamsBody(head) {
             let stream = HTTPBodyStream { [weak self] in self?.resumeReading(id) }
@@ -488,6 +515,11 @@ final class HTTPServerCore: @unchecked Sendable {
             return 0
         }
         if exchange.tooLarge { return respond(exchange, tooLarge(exchange)) }
+        // libwebsockets announces the end of an empty body once (Content-Length: 0), and again
+        // and again when it holds bytes past the body (a pipelined request) while the response
+        // is pending; such a connection is closed.
+        exchange.completions += 1
+        if exchange.dispatched { return exchange.completions > 1 ? -1 : 0 }
         if !exchange.dispatched { dispatch(exchange, HTTPRequest(head: exchange.head, body: exchange.body)) }
         exchange.body = []
         return 0
@@ -503,6 +535,7 @@ final class HTTPServerCore: @unchecked Sendable {
             exchange.response = response
             exchange.headersSent = false
             exchange.offset = 0
+            resumeReading(exchange)
             lws_callback_on_writable(exchange.wsi)
         }
         for (id, frame) in items.frames {
@@ -583,7 +616,20 @@ final class HTTPServerCore: @unchecked Sendable {
         return 0
     }
 
+    private func pauseReading(_ exchange: Exchange) {
+        guard !exchange.paused else { return }
+        exchange.paused = true
+        lws_rx_flow_control(exchange.wsi, 0)
+    }
+
+    private func resumeReading(_ exchange: Exchange) {
+        guard exchange.paused else { return }
+        exchange.paused = false
+        lws_rx_flow_control(exchange.wsi, 1)
+    }
+
     private func finishResponse(_ exchange: Exchange) -> Int32 {
+        resumeReading(exchange)
         exchange.response = nil
         exchanges[exchange.id] = nil
         byWSI[UInt(bitPattern: exchange.wsi)] = nil
