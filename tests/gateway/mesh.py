@@ -96,13 +96,17 @@ def wait_serving(address: str, timeout: float = 60) -> None:
 class Mesh:
     """PostgreSQL with the demo shop, the three services and the gateway."""
 
-    def __init__(self, cluster: pg.Cluster, gateway_flags: list[str] | None = None):
+    def __init__(self, cluster: pg.Cluster, gateway_flags: list[str] | None = None, embeddings: str = "off"):
         self.database = pg.new_database(cluster.server)
         load = subprocess.run([binary("rec-svc"), "load-demo", "--database-url", self.database], capture_output=True, text=True,
                               cwd=REPO, timeout=300)
         if load.returncode != 0:
             raise RuntimeError(f"rec-svc load-demo failed: {load.stdout}{load.stderr}")
-        self.rec = Process("rec-svc", ["--listen", "127.0.0.1:0", "--database-url", self.database, "--embeddings", "off"])
+        if embeddings != "off":
+            subprocess.run([binary("rec-svc"), "embed", "--database-url", self.database], check=True, capture_output=True, cwd=REPO,
+                           timeout=900, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+        self.embeddings = embeddings
+        self.rec = Process("rec-svc", ["--listen", "127.0.0.1:0", "--database-url", self.database, "--embeddings", embeddings])
         wait_serving(self.rec.address)
         self.nlu = Process("nlu-svc", ["--listen", "127.0.0.1:0", "--rec-addr", self.rec.address])
         self.asr = Process("asr-svc", ["--listen", "127.0.0.1:0"])
@@ -124,7 +128,7 @@ class Mesh:
         self.port = int(port)
 
     def restart_rec(self):
-        self.rec = Process("rec-svc", ["--listen", self.rec.address, "--database-url", self.database, "--embeddings", "off"])
+        self.rec = Process("rec-svc", ["--listen", self.rec.address, "--database-url", self.database, "--embeddings", self.embeddings])
         wait_serving(self.rec.address)
 
     def stop(self):
