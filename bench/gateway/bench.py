@@ -32,8 +32,8 @@ def free_port() -> int:
 
 def units(value: str) -> float:
     """wrk latency text (12.5us, 3.1ms, 1.2s) in milliseconds."""
-    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    number, unit = re.match(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
 def wrk(url: str, connections: int, script: str | None = None) -> dict:
@@ -42,6 +42,10 @@ def wrk(url: str, connections: int, script: str | None = None) -> dict:
     if script:
         command += ["-s", script]
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    with open(OUT / "wrk.log", "a") as log:
+        log.write(f"$ {' '.join(command + [url])}\n{output}\n")
+    if "Latency Distribution" not in output:
+        raise RuntimeError(f"wrk measured nothing:\n{output}")
     result = {"connections": connections, "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
     for label in ("50%", "99%"):
         result[f"p{label[:-1]}_ms"] = round(units(re.search(rf"{re.escape(label)}\s+(\S+)", output).group(1)), 3)
