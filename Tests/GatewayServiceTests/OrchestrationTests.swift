@@ -62,10 +62,10 @@ struct OrchestrationTests {
                 #expect(call.traceParent?.hasPrefix("00-0af7651916cd43dd8448eb211c80319c-") == true)
                 #expect(call.traceParent?.contains("b7ad6b7169203331") == false, "the gateway sends its own span id")
                 let timeout = try #require(call.timeout)
-                #expect(timeout > .zero && timeout <= .milliseconds(2500))
+                #expect(timeout > .zero && timeout <= .seconds(30))
             }
-            // NLU may use 40% of the time left; rec-svc nearly all of the rest.
-            #expect(calls[0].timeout! <= .milliseconds(1000))
+            // NLU may use 40% of the time left (30 s here); rec-svc nearly all of the rest.
+            #expect(calls[0].timeout! <= .seconds(12))
             #expect(calls[1].timeout! > calls[0].timeout!)
         }
     }

@@ -85,6 +85,10 @@ final class FakeMesh: RegistrableRPCService, Sendable {
         var gatewayConfiguration = GatewayConfiguration()
         gatewayConfiguration.apiKeys = [APIKey(key: "test-key-1234", name: "test", rate: 1000, burst: 1000)]
         gatewayConfiguration.adminToken = "admin-token-1234"
+        // Generous deadlines: a test process that stalls (other suites loading models on the
+        // same two cores) must not turn into 504s; the deadline test sets its own.
+        gatewayConfiguration.requestDeadline = .seconds(30)
+        gatewayConfiguration.voiceDeadline = .seconds(30)
         configure(&gatewayConfiguration)
         let gateway = Gateway(
             configuration: gatewayConfiguration, downstreams: Downstreams(asr: channel, nlu: channel, rec: channel),
