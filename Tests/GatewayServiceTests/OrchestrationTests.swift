@@ -181,7 +181,7 @@ struct OrchestrationTests {
             mesh.parse.withLock { $0 = { Self.searchParse($0) } }
             mesh.search.withLock {
                 $0 = { _ in
-                    try await Task.sleep(for: .seconds(5))
+                    try await Task.sleep(for: .seconds(60))
                     return RecV1.SearchResponse()
                 }
             }
@@ -189,7 +189,8 @@ struct OrchestrationTests {
             let (status, json, _) = await gateway.send(.post, "/v1/search", json: #"{"text": "red dresses"}"#)
             #expect(status == 504)
             #expect(json["error"]?["code"]?.stringValue == "deadline_exceeded")
-            #expect(ContinuousClock.now - start < .seconds(2))
+            // 300 ms, plus slack for a loaded test machine; far below the 60 s the call would take.
+            #expect(ContinuousClock.now - start < .seconds(10))
         }
     }
 
