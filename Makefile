@@ -1,5 +1,5 @@
 # VoiceShop developer entry points. CI runs `make test` (through .ci/run) in a fresh clone.
-#   make setup | models | build | release | generate | check-generated | test | test-interop | test-data | run | bench | lint | clean
+#   make setup | models | build | release | generate | check-generated | test | test-interop | test-gateway | test-data | run | bench | lint | clean
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 # Prerequisites run in the order written (setup before anything that needs its packages).
@@ -15,7 +15,7 @@ PYTEST_FLAGS ?= -q
 # What proto/generate.sh writes; check-generated fails if regenerating changes any of it.
 GENERATED := Sources/CProtos Sources/Protos/Generated
 
-.PHONY: help setup models build release generate check-generated test test-swift test-interop test-data run bench bench-rpc bench-embeddings bench-nlu bench-rec bench-asr lint clean distclean
+.PHONY: help setup models build release generate check-generated test test-swift test-interop test-gateway test-data run bench bench-rpc bench-embeddings bench-nlu bench-rec bench-asr bench-gateway lint clean distclean
 
 help:
 	@sed -n '1,2p' Makefile
@@ -48,7 +48,7 @@ check-generated: generate
 	@echo "generated code is up to date"
 
 # Everything: unit, integration and interop tests, and the demo data check. Benchmarks are not part of it (make bench).
-test: setup models check-generated test-swift test-interop test-data
+test: setup models check-generated test-swift test-interop test-gateway test-data
 
 # Three passes, so CPU-heavy suites do not share the two cores with the transport's deadline
 # and keepalive tests (which measure wall-clock time): first the RPC layer and the light
@@ -69,6 +69,12 @@ ifeq ($(INTEROP_SERVER)$(INTEROP_TARGET),)
 endif
 	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/interop
 
+# The gateway end to end: real rec-svc (demo shop on a private PostgreSQL), nlu-svc, asr-svc and
+# gateway processes from .build/debug (built by test-swift), schemathesis, headless Chromium.
+test-gateway: setup
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/gateway
+
 # The committed demo data: valid, consistent, and equal to a fresh generator run (no build needed).
 test-data: setup
 	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/data
@@ -76,7 +82,7 @@ test-data: setup
 run: setup models release
 	scripts/run-local
 
-bench: bench-rpc bench-embeddings bench-nlu bench-rec bench-asr
+bench: bench-rpc bench-embeddings bench-nlu bench-rec bench-asr bench-gateway
 
 bench-rpc:
 	bench/rpc/run
@@ -94,11 +100,14 @@ bench-embeddings: setup models
 bench-asr: setup
 	bench/asr/run
 
+bench-gateway: setup models release
+	bench/gateway/run
+
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests
 
 clean:
-	rm -rf .build .pytest_cache tests/interop/__pycache__ tests/data/__pycache__ tests/data/.pytest_cache
+	rm -rf .build .pytest_cache tests/interop/__pycache__ tests/data/__pycache__ tests/data/.pytest_cache tests/gateway/__pycache__ tests/gateway/.pytest_cache
 
 # Also removes .voiceshop/ (the Python venv and any local PostgreSQL data).
 distclean: clean

@@ -43,6 +43,8 @@ var targets: [Target] = [
     ),
     .systemLibrary(name: "CFlite", providers: [.apt(["flite1-dev"])]),
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    // HTTP/1.1 with keep-alive, HTTP/2 (h2c) and WebSocket for the gateway's REST API.
+    .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
     .target(name: "CLinux"),
     // AVX2 kernels for Sources/Embeddings (few-row matrix product, GELU through libmvec's
     // vector erff); optimised even in debug builds, or the Embeddings tests would crawl.
@@ -142,6 +144,16 @@ targets += [
         ],
         swiftSettings: defaultSwiftSettings
     ),
+    .target(
+        name: "GatewayService",
+        dependencies: ["CWebSockets", "RPCCore", "RPCHTTP2Transport", "Protos", "ServiceRuntime", "JSON"],
+        swiftSettings: strictSwiftSettings
+    ),
+    .testTarget(
+        name: "GatewayServiceTests",
+        dependencies: ["GatewayService", "RPCCore", "RPCHTTP2Transport", "Protos", "ServiceRuntime", "JSON", "TestSupport"],
+        swiftSettings: defaultSwiftSettings
+    ),
     .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: strictSwiftSettings),
     .target(
         name: "VoiceShopCLI",
@@ -177,7 +189,7 @@ targets += [
     .executableTarget(
         name: "rec-svc", dependencies: ["ServiceKit", "RecService", "ServiceRuntime", "Postgres", "Protos", "Embeddings"],
         swiftSettings: strictSwiftSettings),
-    .executableTarget(name: "gateway", dependencies: ["ServiceKit"], swiftSettings: strictSwiftSettings),
+    .executableTarget(name: "gateway", dependencies: ["ServiceKit", "GatewayService"], swiftSettings: strictSwiftSettings),
     .executableTarget(name: "voiceshop", dependencies: ["VoiceShopCLI"], swiftSettings: strictSwiftSettings),
     // Benchmarks only (bench/rec/run).
     .executableTarget(

@@ -1,13 +1,20 @@
+import GatewayService
 import ServiceKit
 
-/// gateway: the REST gateway. Its REST API arrives with the gateway issue; until then it serves
-/// gRPC health only. It already takes its peers' addresses (`--asr-addr`, `--nlu-addr`,
-/// `--rec-addr`, or `GATEWAY_ASR_ADDR` and so on), so deployments can be configured now.
+/// gateway: the REST/JSON API (HTTP/1.1, h2c and WebSocket on `--http-listen`, default
+/// 0.0.0.0:8080) in front of asr-svc, nlu-svc and rec-svc, plus gRPC health on `--listen`.
+/// Flags and environment variables: services/gateway/README.md.
 @main
 enum Entrypoint {
     static func main() async {
-        await ServiceMain.run(name: "gateway", defaultPort: 50060, extraFlags: ["asr-addr", "nlu-addr", "rec-addr"]) { _, _ in
-            []
+        await ServiceMain.run(name: "gateway", defaultPort: 50060, extraFlags: GatewayConfiguration.flags) { setup in
+            do {
+                let server = try GatewayApp.makeServer(
+                    value: setup.options.value, environment: ServiceOptions.processEnvironment(), logger: setup.logger)
+                return ServiceParts(rpcServices: [], backgroundServices: [server])
+            } catch let error as GatewayConfiguration.ConfigurationError {
+                throw ServiceOptions.ConfigurationError(error.description)
+            }
         }
     }
 }

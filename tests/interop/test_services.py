@@ -22,6 +22,7 @@ SERVICES = {
     # An empty ParseRequest has no text: INVALID_ARGUMENT.
     "nlu-svc": ("/voiceshop.nlu.v1.NLU/Parse", grpc.StatusCode.INVALID_ARGUMENT),
     "rec-svc": ("/voiceshop.rec.v1.Rec/Search", grpc.StatusCode.OK),
+    # The gateway's gRPC port serves health only (its API is REST, tests/gateway): it does not proxy gRPC.
     "gateway": ("/voiceshop.rec.v1.Rec/Search", grpc.StatusCode.UNIMPLEMENTED),
 }
 
@@ -54,7 +55,7 @@ def start(name: str, *flags: str) -> tuple[subprocess.Popen, str]:
 def test_service_serves_health_and_exits_cleanly(pb, name, request):
     flags: tuple[str, ...] = ()
     if name == "gateway":
-        flags = ("--asr-addr", "127.0.0.1:1", "--nlu-addr", "127.0.0.1:2", "--rec-addr", "127.0.0.1:3")
+        flags = ("--asr-addr", "127.0.0.1:1", "--nlu-addr", "127.0.0.1:2", "--rec-addr", "127.0.0.1:3", "--http-listen", "127.0.0.1:0")
     if name == "rec-svc":
         flags = ("--database-url", request.getfixturevalue("database_url"))
     if name == "asr-svc":

@@ -1,0 +1,48 @@
+internal import RPCHTTP2Transport
+public import ServiceRuntime
+
+/// Builds the gateway from its configuration: the downstream channels, the gateway and its
+/// HTTP server. `Sources/gateway` runs what this returns beside the gRPC health server.
+public enum GatewayApp {
+    /// Creates the HTTP server with the gateway behind it.
+    /// - Parameters:
+    ///   - value: a gateway flag's value (see `GatewayConfiguration.flags`).
+    ///   - environment: the process environment.
+    /// - Throws: `GatewayConfiguration.ConfigurationError` for bad configuration, `GatewayError`
+    ///   when the HTTP port cannot be bound.
+    public static func makeServer(value: (String) -> String?, environment: [String: String], logger: Logger) throws -> HTTPServer {
+        let configuration = try GatewayConfiguration(value: value, environment: environment) { path in
+            String(decoding: try StaticAssets.readFile(path), as: UTF8.self)
+        }
+        let assets = try StaticAssets.load(webDirectory: configuration.webDirectory, openAPIFile: configuration.openAPIFile)
+        func channel(_ address: String, _ name: String) throws -> HTTP2Channel {
+            do {
+                return try HTTP2Channel(target: address)
+            } catch {
+                throw GatewayConfiguration.ConfigurationError("--\(name)-addr '\(address)': \(error)")
+            }
+        }
+        let downstreams = Downstreams(
+            asr: try channel(configuration.asrAddress, "asr"), nlu: try channel(configuration.nluAddress, "nlu"),
+            rec: try channel(configuration.recAddress, "rec"))
+        if configuration.apiKeys.isEmpty {
+            logger.warning("no API keys configured: every /v1 request will get 401 (set --api-keys, --api-keys-file or VOICESHOP_API_KEY)")
+        }
+        if configuration.adminToken == nil {
+            logger.warning("no admin token configured: the admin routes are disabled (set --admin-token-file or VOICESHOP_ADMIN_TOKEN)")
+        }
+        let statistics = StatisticsBox()
+        let gateway = Gateway(
+            configuration: configuration, downstreams: downstreams, assets: assets, logger: logger,
+            serverStatistics: { statistics.server?.statistics })
+        let server = try HTTPServer(configuration: configuration.http, handler: gateway, logger: logger)
+        statistics.server = server
+        return server
+    }
+}
+
+/// Lets the gateway read the counters of the server created after it.
+/// `@unchecked Sendable`: written once, before the server runs, then only read.
+private final class StatisticsBox: @unchecked Sendable {
+    var server: HTTPServer?
+}
