@@ -186,9 +186,11 @@ class Mesh:
 
 
 def flite_wav(text: str, directory: Path) -> bytes:
-    """`text` spoken by flite (Debian's flite), as WAV bytes (16-bit mono)."""
+    """`text` spoken by flite's rms voice (Debian's flite), as WAV bytes (16-bit mono). rms is
+    one of the voices asr-svc's accuracy gates measure; flite's default 8 kHz kal voice is not
+    (it was heard as "show me red dresses under had kid dollars")."""
     path = directory / (secrets.token_hex(4) + ".wav")
-    subprocess.run(["flite", "-t", text, "-o", str(path)], check=True, capture_output=True)
+    subprocess.run(["flite", "-voice", "rms", "-t", text, "-o", str(path)], check=True, capture_output=True)
     try:
         return path.read_bytes()
     finally:
