@@ -134,12 +134,7 @@ public final class CatalogSync: Service {
         let rows = try connection.query(
             "SELECT product_id, vector FROM item_embeddings WHERE model_version = $1 AND product_id = ANY($2::bigint[])",
             [.text(model.version), .text(CatalogStore.arrayLiteral(ids))])
-        model.items.add(rows.compactMap { row in
-            guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)),
-                vector.count == model.dimensions
-            else { return nil }
-            return (id, vector)
-        })
+        model.items.add(VectorMath.itemVectors(rows, dimensions: model.dimensions))
     }
 
     /// Applies notifications: re-reads the changed ids (a missing or deleted product leaves

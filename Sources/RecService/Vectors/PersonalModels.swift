@@ -89,12 +89,7 @@ public final class PersonalModels: Sendable {
                     "SELECT v.product_id, v.vector FROM \(table) v JOIN products p ON p.id = v.product_id "
                         + "WHERE v.model_version = $1 AND p.deleted_at IS NULL AND v.product_id > $2 ORDER BY v.product_id LIMIT 5000",
                     [.text(version), .int(last)])
-                index.add(vectors.compactMap { row in
-                    guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(VectorMath.floats(byteaHex:)),
-                        vector.count == dims
-                    else { return nil }
-                    return (id, vector)
-                })
+                index.add(VectorMath.itemVectors(vectors, dimensions: dims))
                 last = vectors.last.flatMap { Int64($0["product_id"] ?? "") } ?? last
                 if vectors.count < 5000 { break }
             }

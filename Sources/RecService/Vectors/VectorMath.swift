@@ -39,6 +39,17 @@ public enum VectorMath {
         return bytes
     }
 
+    /// The (product_id, vector) rows of a query, decoded; rows whose vector is malformed or of
+    /// another size are left out.
+    static func itemVectors(_ rows: PostgresRows, dimensions: Int) -> [(id: Int64, vector: [Float])] {
+        rows.compactMap { row in
+            guard let id = Int64(row["product_id"] ?? ""), let vector = row["vector"].flatMap(floats(byteaHex:)),
+                vector.count == dimensions
+            else { return nil }
+            return (id, vector)
+        }
+    }
+
     /// Decodes PostgreSQL's text form of a bytea (`\x0a1b…`) holding little-endian float32s.
     public static func floats(byteaHex text: String) -> [Float]? {
         let utf8 = Array(text.utf8)
@@ -70,4 +81,5 @@ public enum VectorMath {
 }
 
 internal import CVectorKernels
+internal import Postgres
 internal import Glibc
