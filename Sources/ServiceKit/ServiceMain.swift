@@ -33,10 +33,11 @@ public enum ServiceMain {
     public static func run(
         name: String,
         defaultPort: Int,
+        defaultMetricsPort: Int? = nil,
         extraFlags: [String] = [],
         makeServices: @Sendable @escaping (ServiceOptions, Logger) async throws -> [any RegistrableRPCService]
     ) async -> Never {
-        await run(name: name, defaultPort: defaultPort, extraFlags: extraFlags) { setup in
+        await run(name: name, defaultPort: defaultPort, defaultMetricsPort: defaultMetricsPort, extraFlags: extraFlags) { setup in
             ServiceParts(rpcServices: try await makeServices(setup.options, setup.logger))
         }
     }
@@ -45,12 +46,15 @@ public enum ServiceMain {
     /// must be reachable, an index that must be loaded), with background work running beside
     /// the server. Never returns; exit codes as above.
     /// - Parameters:
+    ///   - defaultMetricsPort: the admin HTTP port (`/metrics`, `/healthz`) when
+    ///     `--metrics-listen` is not given; `nil` leaves it off unless configured.
     ///   - makeParts: builds the RPC services and background services. When its parts say
     ///     `ready: false`, health answers NOT_SERVING until the service sets SERVING through
-    ///     `setup.health`.
+    ///     `setup.health`. Services add their own metrics to `setup.metrics`.
     public static func run(
         name: String,
         defaultPort: Int,
+        defaultMetricsPort: Int? = nil,
         extraFlags: [String] = [],
         makeParts: @Sendable (ServiceSetup) async throws -> ServiceParts
     ) async -> Never {
@@ -66,7 +70,7 @@ public enum ServiceMain {
         do {
             options = try ServiceOptions(
                 name: name, defaultPort: defaultPort, arguments: arguments,
-                environment: ServiceOptions.processEnvironment(), extraFlags: extraFlags)
+                environment: ServiceOptions.processEnvironment(), extraFlags: extraFlags, defaultMetricsPort: defaultMetricsPort)
         } catch {
             let text = Array("\(name): \(error)\n".utf8)
             _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
@@ -75,9 +79,14 @@ public enum ServiceMain {
         let logger = Logger(service: name, minimumLevel: options.logLevel)
         // Watch SIGTERM/SIGINT before anything slow starts, so an early signal still exits cleanly.
         let signals = UnixSignals(logger: logger)
+        if options.logLevel == .debug {
+            logger.warning("debug logging is on: transcripts and query text are written to the log; use info in production")
+        }
         do {
             let health = HealthService()
-            let parts = try await makeParts(ServiceSetup(options: options, logger: logger, health: health))
+            let registry = MetricsRegistry()
+            let telemetry = ServiceTelemetry(registry: registry, logger: logger, logCalls: options.logCalls)
+            let parts = try await makeParts(ServiceSetup(options: options, logger: logger, health: health, metrics: registry))
             let services = parts.rpcServices
             let serviceNames = services.compactMap { service -> [String]? in
                 var router = RPCRouter()
@@ -87,10 +96,23 @@ public enum ServiceMain {
             for service in serviceNames + [""] where health.status(of: service) == nil || !parts.ready {
                 health.setStatus(parts.ready ? .serving : .notServing, for: service)
             }
-            let server = try HTTP2Server(configuration: options.server, services: services + [health], logger: logger)
+            let server = try HTTP2Server(configuration: options.server, services: services + [health], logger: logger, observer: telemetry)
+            telemetry.observePool(of: server)
+            var admin: [any Service] = []
+            if let listen = options.metricsListen {
+                admin.append(
+                    try AdminHTTPServer(host: listen.host, port: listen.port, logger: logger) { path in
+                        switch path {
+                        case "/metrics": (200, MetricsRegistry.contentType, registry.render())
+                        case "/healthz":
+                            health.status(of: "") == .serving ? (200, "text/plain", "SERVING\n") : (503, "text/plain", "NOT_SERVING\n")
+                        default: (404, "text/plain", "not found: try /metrics or /healthz\n")
+                        }
+                    })
+            }
             // Stopped last-first: background work stops before health drains and the server.
             try await ServiceGroup(
-                services: [server, HealthDrainHook(health: health)] + parts.backgroundServices,
+                services: admin + [server, HealthDrainHook(health: health)] + parts.backgroundServices,
                 shutdown: signals.shutdown, logger: logger
             ).run()
             logger.info("stopped", ["completed_calls": server.statistics.completedCalls])
@@ -112,6 +134,8 @@ public struct ServiceSetup: Sendable {
     public let options: ServiceOptions
     public let logger: Logger
     public let health: HealthService
+    /// The process's metrics (served on the admin port, or by the gateway on /metrics).
+    public let metrics: MetricsRegistry
 }
 
 /// What a service process runs: RPC services on the gRPC server, and background services

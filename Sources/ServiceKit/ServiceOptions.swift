@@ -22,6 +22,10 @@ public struct ServiceOptions: Sendable {
     public var server: HTTP2ServerConfiguration
     /// The minimum log level.
     public var logLevel: Logger.Level
+    /// Where the admin HTTP port (`/metrics`, `/healthz`) listens; `nil` when it is off.
+    public var metricsListen: (host: String, port: Int)?
+    /// Whether each call is logged (one JSON line with its trace, status and duration).
+    public var logCalls: Bool
     private var values: [String: String]
 
     /// The options every service accepts, with their defaults, for `--help`.
@@ -31,7 +35,9 @@ public struct ServiceOptions: Sendable {
         ("max-receive-bytes", "largest request message (default 4194304)"),
         ("max-handlers", "handlers running at once before RESOURCE_EXHAUSTED (default 256)"),
         ("shutdown-grace-seconds", "how long SIGTERM waits for calls in flight (default 25)"),
-        ("log-level", "debug, info, warning or error (default info)"),
+        ("log-level", "debug, info, warning or error (default info); debug also logs transcripts and query text"),
+        ("metrics-listen", "HOST:PORT of the admin HTTP port serving /metrics and /healthz, or 'off'"),
+        ("call-log", "on or off: one JSON log line per call with trace id, span id, status and duration (default on)"),
     ]
 
     /// Parses flags (`--name value` or `--name=value`) and the environment.
@@ -39,13 +45,15 @@ public struct ServiceOptions: Sendable {
     ///   - name: the service name.
     ///   - defaultPort: the port used when none is configured.
     ///   - extraFlags: service-specific flags that are accepted.
+    ///   - defaultMetricsPort: the admin port when `--metrics-listen` is not given (`nil`: off).
     /// - Throws: `ConfigurationError` for an unknown flag or a bad value.
     public init(
         name: String,
         defaultPort: Int,
         arguments: [String],
         environment: [String: String],
-        extraFlags: [String] = []
+        extraFlags: [String] = [],
+        defaultMetricsPort: Int? = nil
     ) throws {
         self.name = name
         prefix = Self.variableName(name)
@@ -97,6 +105,26 @@ public struct ServiceOptions: Sendable {
         case "warning": logLevel = .warning
         case "error": logLevel = .error
         case let other: throw ConfigurationError("Unknown log level '\(other)'.")
+        }
+        switch values["metrics-listen"] {
+        case "off":
+            metricsListen = nil
+        case nil:
+            // A server on a free port (tests, several instances on one host) gets a free
+            // admin port too, rather than fighting over the fixed default.
+            metricsListen = defaultMetricsPort.map { ("0.0.0.0", address.port == 0 ? 0 : $0) }
+        case let text?:
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                throw ConfigurationError("--metrics-listen must be HOST:PORT or 'off', not '\(text)'.")
+            }
+            var host = String(text[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            metricsListen = (host.isEmpty ? "0.0.0.0" : host, port)
+        }
+        switch values["call-log"] ?? "on" {
+        case "on": logCalls = true
+        case "off": logCalls = false
+        case let other: throw ConfigurationError("--call-log must be 'on' or 'off', not '\(other)'.")
         }
     }
 

@@ -9,7 +9,7 @@ import ServiceKit
 @main
 enum Entrypoint {
     static func main() async {
-        await ServiceMain.run(name: "asr-svc", defaultPort: 50061, extraFlags: ASRServiceConfig.flags) {
+        await ServiceMain.run(name: "asr-svc", defaultPort: 50061, defaultMetricsPort: 9161, extraFlags: ASRServiceConfig.flags) {
             (setup: ServiceSetup) async throws -> ServiceParts in
             let options = setup.options
             let parsed: (config: ASRServiceConfig, source: VocabularySource, poll: Duration)

@@ -21,7 +21,7 @@ enum Entrypoint {
         if CommandLine.arguments.dropFirst().first == "benchmark" {
             exit(await Benchmark.run(Array(CommandLine.arguments.dropFirst(2))))
         }
-        await ServiceMain.run(name: "nlu-svc", defaultPort: 50062, extraFlags: flags) { setup in
+        await ServiceMain.run(name: "nlu-svc", defaultPort: 50062, defaultMetricsPort: 9162, extraFlags: flags) { setup in
             let options = setup.options
             let modelFile = options.value("model") ?? NLUTraining.defaultModelFile
             let model: NLUModel

@@ -58,7 +58,7 @@ enum Entrypoint {
             }
         default: break
         }
-        await ServiceMain.run(name: "rec-svc", defaultPort: 50063, extraFlags: flags) { setup in
+        await ServiceMain.run(name: "rec-svc", defaultPort: 50063, defaultMetricsPort: 9163, extraFlags: flags) { setup in
             let options = setup.options
             guard let url = options.value("database-url") else {
                 throw ServiceOptions.ConfigurationError("rec-svc needs --database-url or REC_SVC_DATABASE_URL (a libpq connection string or URI)")

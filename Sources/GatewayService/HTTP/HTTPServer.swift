@@ -219,15 +219,7 @@ final class HTTPServerCore: @unchecked Sendable {
             lws_context_destroy(context.pointer)
             loopExited.trigger()
         }
-        let box = Unmanaged.passRetained(LoopThreadBody(body)).toOpaque()
-        var thread = pthread_t()
-        let rv = pthread_create(&thread, nil, { box in
-            let body = Unmanaged<LoopThreadBody>.fromOpaque(box!).takeRetainedValue()
-            body.run()
-            return nil
-        }, box)
-        precondition(rv == 0, "pthread_create: \(rv)")
-        pthread_detach(thread)
+        OSThread.detach(name: "http-loop", body)
     }
 
     /// Runs the requests handed over by the loop, each in a child task.
@@ -264,15 +256,7 @@ final class HTTPServerCore: @unchecked Sendable {
             if let context { lws_cancel_service(context.pointer) }
             signal.trigger()
         }
-        let box = Unmanaged.passRetained(LoopThreadBody(body)).toOpaque()
-        var thread = pthread_t()
-        let rv = pthread_create(&thread, nil, { box in
-            let body = Unmanaged<LoopThreadBody>.fromOpaque(box!).takeRetainedValue()
-            body.run()
-            return nil
-        }, box)
-        precondition(rv == 0, "pthread_create: \(rv)")
-        pthread_detach(thread)
+        OSThread.detach(name: "http-drain", body)
     }
 
     private func finishRequest() { inFlight.subtract(1, ordering: .releasing) }
@@ -782,13 +766,6 @@ final class HTTPServerCore: @unchecked Sendable {
             }
         }
     }
-}
-
-/// The closure a thread runs, boxed to cross `pthread_create`.
-private final class LoopThreadBody {
-    let run: @Sendable () -> Void
-
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }
 
 /// The one libwebsockets callback: finds the server from the context's user pointer.

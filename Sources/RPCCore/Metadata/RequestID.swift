@@ -11,9 +11,17 @@ public enum RequestID {
 
     /// A new id.
     public static func generate() -> String {
-        let count = counter.add(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15
-        let prefix = self.prefix
-        return String(unsafeUninitializedCapacity: 32) { buffer in
+        hex(prefix, counter.add(1, ordering: .relaxed).newValue &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// A new 16-digit span id (the process prefix mixed into a scrambled counter).
+    public static func generateSpanID() -> String {
+        let mixed = (counter.add(1, ordering: .relaxed).newValue ^ prefix) &* 0xBF58_476D_1CE4_E5B9
+        return String(hex(0, mixed).suffix(16))
+    }
+
+    private static func hex(_ prefix: UInt64, _ count: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 32) { buffer in
             let digits: StaticString = "0123456789abcdef"
             digits.withUTF8Buffer { digits in
                 for i in 0..<16 {

@@ -308,7 +308,7 @@ public final class HTTP2Channel: RPCChannel, Sendable {
         var metadata = options.metadata
         let requestID = metadata[RequestID.header] ?? current?.requestID ?? RequestID.generate()
         metadata.remove(RequestID.header)
-        if metadata["traceparent"] == nil, let traceParent = current?.traceParent { metadata.add("traceparent", traceParent) }
+        if metadata["traceparent"] == nil, let current { metadata.add("traceparent", current.trace.traceParent) }
         let retryable = options.retryable ?? method.isIdempotent
         var attempt = 0
         var backoff = configuration.initialBackoff

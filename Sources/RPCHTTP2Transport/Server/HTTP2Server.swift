@@ -28,11 +28,13 @@ final class HTTP2ServerCore: Sendable {
     let dispatcher: CallDispatcher
     let statistics = ServerStatistics()
     let logger: Logger
+    let observer: (any ServerCallObserver)?
 
-    init(configuration: HTTP2ServerConfiguration, router: RPCRouter, logger: Logger) {
+    init(configuration: HTTP2ServerConfiguration, router: RPCRouter, logger: Logger, observer: (any ServerCallObserver)?) {
         self.configuration = configuration
         self.router = router
         self.logger = logger
+        self.observer = observer
         dispatcher = CallDispatcher(limit: configuration.maxConcurrentHandlers)
     }
 
@@ -80,6 +82,7 @@ final class ServerLoopState: EventLoopHandler, @unchecked Sendable {
                 let connection = try ServerConnection(fd: fd, peer: peer, loop: loop, core: core)
                 connection.onClose = { [weak self] closed in self?.connectionClosed(closed) }
                 connections[ObjectIdentifier(connection)] = connection
+                core.observer?.connectionOpened()
                 connection.start()
             } catch {
                 Glibc.close(fd)
@@ -91,7 +94,7 @@ final class ServerLoopState: EventLoopHandler, @unchecked Sendable {
     func flush() {}
 
     func connectionClosed(_ connection: ServerConnection) {
-        connections[ObjectIdentifier(connection)] = nil
+        if connections.removeValue(forKey: ObjectIdentifier(connection)) != nil { core.observer?.connectionClosed() }
         if draining && connections.isEmpty { onIdle() }
     }
 
@@ -132,11 +135,15 @@ public final class HTTP2Server: Service, Sendable {
     public let listeningAddress: HostPort
 
     /// Binds the listening sockets. Call `run()` to serve.
+    /// - Parameter observer: sees every call and connection (metrics, the per-call log).
     /// - Throws: `TransportError` when the address cannot be bound.
-    public init(configuration: HTTP2ServerConfiguration, services: [any RegistrableRPCService], logger: Logger) throws {
+    public init(
+        configuration: HTTP2ServerConfiguration, services: [any RegistrableRPCService], logger: Logger,
+        observer: (any ServerCallObserver)? = nil
+    ) throws {
         var router = RPCRouter()
         for service in services { service.registerMethods(with: &router) }
-        core = HTTP2ServerCore(configuration: configuration, router: router, logger: logger)
+        core = HTTP2ServerCore(configuration: configuration, router: router, logger: logger, observer: observer)
         loops = EventLoopGroup(count: configuration.eventLoops, name: "rpc-server")
         var address = configuration.address
         var fds: [Int32] = []
@@ -167,6 +174,9 @@ public final class HTTP2Server: Service, Sendable {
 
     /// Call counters.
     public var statistics: ServerStatistics { core.statistics }
+
+    /// Pooled handlers running now, and the most that may run at once.
+    public var handlerPool: (running: Int, limit: Int) { (core.dispatcher.runningCount, core.dispatcher.limit) }
 
     /// The registered methods.
     public var methods: [MethodDescriptor] { core.router.methods }

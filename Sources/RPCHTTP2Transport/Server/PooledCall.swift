@@ -28,6 +28,12 @@ final class PooledCall: Sendable {
     /// Fired when the call is cancelled (RST_STREAM, deadline, shutdown) or has ended.
     let ended = ShutdownSignal()
     let onFinish: @Sendable (RPCError?) -> Void
+    /// The status code the handler ended with (its raw value), or -1 while it runs or when
+    /// it was cancelled.
+    let finalCode = Atomic<Int>(-1)
+
+    /// The status the handler ended with; `nil` while it runs or when it was cancelled.
+    var endedCode: StatusCode? { StatusCode(rawValue: finalCode.load(ordering: .acquiring)) }
 
     init(
         body: @escaping @Sendable (any RPCMessageSource, any RPCMessageSink, ServerContext) async throws -> Void,
@@ -65,7 +71,10 @@ final class PooledCall: Sendable {
                 } catch {
                     failure = RPCError(wrapping: error)
                 }
-                if !self.ended.isTriggered { self.onFinish(failure) }
+                if !self.ended.isTriggered {
+                    self.finalCode.store(failure?.code.rawValue ?? 0, ordering: .releasing)
+                    self.onFinish(failure)
+                }
                 self.ended.trigger()
             }
             group.addTask { await self.ended.wait() }

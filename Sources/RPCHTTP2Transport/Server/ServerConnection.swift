@@ -33,6 +33,11 @@ final class ServerStream {
     var remoteClosed = false
     var outcomeCounted = false
     var deadlineTimer: UInt64?
+    /// When the request headers completed (set for calls the observer sees).
+    var startedAt: ContinuousClock.Instant?
+    /// The status sent on the loop (inline calls, failures, refusals); pooled handlers
+    /// record theirs in `call.finalCode`.
+    var status: StatusCode?
 
     init(id: Int32, maxMessageBytes: Int) {
         self.id = id
@@ -286,10 +291,18 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
                 message: errorCode == 0 ? "The stream closed before the call ended." : "The client cancelled the call (RST_STREAM code \(errorCode))."
             )
             count(stream, cancelled: !stream.finished)
+            if !stream.finished, stream.status == nil { stream.status = .cancelled }
             stream.finished = true
             stream.call?.cancel(error)
         }
         count(stream, cancelled: false)
+        if let startedAt = stream.startedAt, let observer = core.observer {
+            let pooled = stream.call?.endedCode
+            observer.callEnded(
+                ServerCallRecord(
+                    method: stream.context?.method, context: stream.context, code: stream.status ?? pooled ?? .cancelled,
+                    duration: .now - startedAt))
+        }
         if shuttingDown && streams.isEmpty { loop.scheduleFlush(self) }
     }
 
@@ -332,6 +345,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             }
         }
         guard let handler = stream.handlerFromPath else {
+            if core.observer != nil { stream.startedAt = .now }
             respondTrailersOnly(stream, RPCError(code: .unimplemented, message: "Method not found: \(stream.path)"))
             return
         }
@@ -365,6 +379,10 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         )
         stream.context = context
         stream.handler = handler
+        if let observer = core.observer {
+            stream.startedAt = .now
+            observer.callStarted(handler.method)
+        }
         if case .pooled(let body) = handler.body {
             guard core.dispatcher.tryAdmit() else {
                 stream.handler = nil
@@ -445,6 +463,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             stream.inlineResponse = framed
             stream.inlineTrailers = context.response.isEmpty ? HTTP2ServerCore.okTrailers : core.trailers(for: nil, metadata: context.response.trailing)
             stream.finished = true
+            stream.status = .ok
             if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
             stream.responseStarted = true
             try session.submitResponse(streamID: stream.id, headers: responseHeaders(context))
@@ -491,6 +510,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     private func fail(_ stream: ServerStream, _ error: RPCError) {
         guard !stream.finished else { return }
         stream.finished = true
+        if stream.status == nil { stream.status = error.code }
         if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
         if error.code == .deadlineExceeded { count(stream, cancelled: true) }
         let trailers = core.trailers(for: error, metadata: stream.context?.response.trailing ?? [:])
@@ -517,6 +537,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
 
     private func respondTrailersOnly(_ stream: ServerStream, _ error: RPCError) {
         stream.finished = true
+        if stream.status == nil { stream.status = error.code }
         let headers = [(":status", "200"), ("content-type", "application/grpc")] + core.trailers(for: error, metadata: [:])
         try? session.submitHeaders(streamID: stream.id, headers: headers, endStream: true)
         if !stream.remoteClosed { pendingResets.append(stream.id) }

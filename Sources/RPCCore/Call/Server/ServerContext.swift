@@ -13,6 +13,9 @@ public struct ServerContext: Sendable {
     public var requestID: String { response.requestID() }
     /// The W3C `traceparent` the client sent, if any.
     public let traceParent: String?
+    /// This call's span: the caller's trace continued (or a new one), with a span id of its
+    /// own. Calls made while serving carry `trace.traceParent`.
+    public let trace: TraceContext
     /// The remote address, `host:port`.
     public let peer: String
     /// Response metadata the handler may add to.
@@ -33,6 +36,7 @@ public struct ServerContext: Sendable {
         self.deadline = deadline
         response.setRequestID(requestID)
         self.traceParent = traceParent
+        trace = TraceContext(continuing: traceParent)
         self.peer = peer
         self.response = response
     }
