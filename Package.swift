@@ -36,6 +36,7 @@ var targets: [Target] = [
         providers: [.apt(["libprotobuf-c-dev", "protobuf-c-compiler"])]
     ),
     .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(
         name: "CPocketSphinx",
         pkgConfig: "pocketsphinx",
@@ -63,7 +64,7 @@ var targets: [Target] = [
     // L1: pure Swift foundations.
     .target(name: "RPCCore", swiftSettings: strictSwiftSettings),
     .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"], swiftSettings: defaultSwiftSettings),
-    .target(name: "ServiceRuntime", swiftSettings: strictSwiftSettings),
+    .target(name: "ServiceRuntime", dependencies: ["CCrypto"], swiftSettings: strictSwiftSettings),
     .target(name: "JSON", swiftSettings: strictSwiftSettings),
     .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: defaultSwiftSettings),
     .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"], swiftSettings: defaultSwiftSettings),
@@ -157,7 +158,7 @@ targets += [
     .target(name: "TestingService", dependencies: ["RPCCore", "Protos"], swiftSettings: strictSwiftSettings),
     .target(
         name: "VoiceShopCLI",
-        dependencies: ["RPCCore", "RPCHTTP2Transport", "Protos"],
+        dependencies: ["RPCCore", "RPCHTTP2Transport", "Protos", "JSON"],
         swiftSettings: strictSwiftSettings
     ),
     .testTarget(

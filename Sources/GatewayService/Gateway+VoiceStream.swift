@@ -127,17 +127,19 @@ extension Gateway {
             }
             // The search gets the voice deadline from the end of the audio.
             let ended = audioEnded.withLock { $0 } ?? .now
-            context = RequestContext(requestID: context.requestID, traceParent: context.traceParent, start: ended, budget: configuration.voiceDeadline)
+            context = RequestContext(requestID: context.requestID, trace: context.trace, start: ended, budget: configuration.voiceDeadline, notes: context.notes)
             let asrSeconds = Double((ContinuousClock.now - ended) / .microseconds(1)) / 1e6
             let result = try await orchestrator.run(input, context: context, recognized: final, asrSeconds: asrSeconds)
             connection.send(text: JSONValue.object(["type": "final", "result": result]).serialized())
             connection.close(code: 1000, reason: "done")
             metrics.request(
                 route: "/v1/voice-stream", method: "GET", status: 200, seconds: Double((ContinuousClock.now - start) / .microseconds(1)) / 1e6)
+            logRequest("/v1/voice-stream", "GET", 200, start, context, userHeader: head.headers["x-user-id"])
         } catch {
             metrics.request(
                 route: "/v1/voice-stream", method: "GET", status: error.status,
                 seconds: Double((ContinuousClock.now - start) / .microseconds(1)) / 1e6)
+            logRequest("/v1/voice-stream", "GET", error.status, start, context, userHeader: head.headers["x-user-id"])
             fail(error, code: error.status == 400 || error.status == 413 ? 1007 : 1011)
         }
     }

@@ -15,21 +15,32 @@ public final class Gateway: HTTPHandler, Sendable {
     let assets: StaticAssets
     let logger: Logger
     let orchestrator: SearchOrchestrator
+    /// Hashes user ids for the log.
+    let privacy: LogPrivacy
     /// The HTTP server's counters, once it runs (for /metrics).
     let serverStatistics: @Sendable () -> HTTPServerStatistics?
 
     /// Creates the gateway.
+    /// - Parameter registry: the process's metrics (the gRPC server's are in it too); `/metrics` serves it.
     public init(
         configuration: GatewayConfiguration, downstreams: Downstreams, assets: StaticAssets, logger: Logger,
+        registry: MetricsRegistry = MetricsRegistry(),
         serverStatistics: @escaping @Sendable () -> HTTPServerStatistics? = { nil }
     ) {
         self.configuration = configuration
         self.downstreams = downstreams
         keys = APIKeyStore(keys: configuration.apiKeys)
-        sessions = SessionStore(ttl: configuration.sessionTTL, capacity: configuration.maxSessions)
-        metrics = GatewayMetrics()
+        let sessions = SessionStore(ttl: configuration.sessionTTL, capacity: configuration.maxSessions)
+        self.sessions = sessions
+        metrics = GatewayMetrics(registry: registry)
+        registry.collect("gateway_sessions", help: "Sessions held in memory.") { Double(sessions.count) }
+        registry.collect("gateway_http_open_connections", help: "HTTP connections open.") {
+            Double(serverStatistics()?.openConnections ?? 0)
+        }
+        registry.collect("gateway_http_in_flight", help: "HTTP requests being handled.") { Double(serverStatistics()?.inFlight ?? 0) }
         self.assets = assets
         self.logger = logger
+        privacy = LogPrivacy(key: configuration.logHashKey.map { Array($0.utf8) })
         orchestrator = SearchOrchestrator(downstreams: downstreams, sessions: sessions, metrics: metrics)
         self.serverStatistics = serverStatistics
     }
@@ -98,7 +109,31 @@ public final class Gateway: HTTPHandler, Sendable {
         response.headers.append(("X-Request-Id", context.requestID))
         if head.method == .head { response.body = [] }
         record(label, head, response.status, start)
+        logRequest(label, head.method.rawValue, response.status, start, context, userHeader: head.headers["x-user-id"])
         return response
+    }
+
+    /// Logs one line per request, the root span of its trace: route (never the raw path,
+    /// which may hold ids), status, duration, request and trace ids, and the user as a keyed
+    /// hash. What was said or typed is logged only at debug level.
+    func logRequest(
+        _ route: String, _ method: String, _ status: Int, _ start: ContinuousClock.Instant, _ context: RequestContext, userHeader: String? = nil
+    ) {
+        let level: Logger.Level = status >= 500 ? .warning : .info
+        guard level >= logger.minimumLevel else { return }
+        let elapsed = ContinuousClock.now - start
+        var fields: [String: any Sendable] = [
+            "route": route, "method": method, "status": status,
+            "duration_ms": Double(elapsed / .microseconds(1)) / 1000,
+            "request_id": context.requestID, "trace_id": context.trace.traceID, "span_id": context.trace.spanID,
+        ]
+        if let parent = context.trace.parentSpanID { fields["parent_span_id"] = parent }
+        let user = context.notes.userID.isEmpty ? (userHeader ?? "") : context.notes.userID
+        if !user.isEmpty { fields["user"] = privacy.userHash(user) }
+        if logger.minimumLevel == .debug {
+            for (key, value) in context.notes.texts { fields[key] = value }
+        }
+        logger.log(level, "http", fields)
     }
 
     public func acceptsWebSocket(_ head: HTTPRequestHead) -> Bool {
@@ -180,12 +215,7 @@ public final class Gateway: HTTPHandler, Sendable {
         case .healthz:
             return HTTPResponse(status: 200, headers: [("Cache-Control", "no-store")], text: "{\"status\":\"ok\"}")
         case .metrics:
-            var extra: [(name: String, help: String, value: Double)] = [("gateway_sessions", "Sessions held in memory.", Double(sessions.count))]
-            if let statistics = serverStatistics() {
-                extra.append(("gateway_http_open_connections", "HTTP connections open.", Double(statistics.openConnections)))
-                extra.append(("gateway_http_in_flight", "HTTP requests being handled.", Double(statistics.inFlight)))
-            }
-            return HTTPResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", text: metrics.render(extra: extra))
+            return HTTPResponse(status: 200, contentType: MetricsRegistry.contentType, text: metrics.render())
         case .openAPI:
             return HTTPResponse(status: 200, headers: [("Cache-Control", "no-cache")], body: assets.openAPI)
         case .index:

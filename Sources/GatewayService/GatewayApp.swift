@@ -10,7 +10,10 @@ public enum GatewayApp {
     ///   - environment: the process environment.
     /// - Throws: `GatewayConfiguration.ConfigurationError` for bad configuration, `GatewayError`
     ///   when the HTTP port cannot be bound.
-    public static func makeServer(value: (String) -> String?, environment: [String: String], logger: Logger) throws -> HTTPServer {
+    ///   - registry: the process's metrics, served on `/metrics`.
+    public static func makeServer(
+        value: (String) -> String?, environment: [String: String], logger: Logger, registry: MetricsRegistry = MetricsRegistry()
+    ) throws -> HTTPServer {
         let configuration = try GatewayConfiguration(value: value, environment: environment) { path in
             String(decoding: try StaticAssets.readFile(path), as: UTF8.self)
         }
@@ -28,12 +31,15 @@ public enum GatewayApp {
         if configuration.apiKeys.isEmpty {
             logger.warning("no API keys configured: every /v1 request will get 401 (set --api-keys, --api-keys-file or VOICESHOP_API_KEY)")
         }
+        if configuration.logHashKey == nil {
+            logger.warning("no log hash key configured: user ids in the log are hashed under a random per-process key (set VOICESHOP_LOG_HASH_KEY to join them across restarts)")
+        }
         if configuration.adminToken == nil {
             logger.warning("no admin token configured: the admin routes are disabled (set --admin-token-file or VOICESHOP_ADMIN_TOKEN)")
         }
         let statistics = StatisticsBox()
         let gateway = Gateway(
-            configuration: configuration, downstreams: downstreams, assets: assets, logger: logger,
+            configuration: configuration, downstreams: downstreams, assets: assets, logger: logger, registry: registry,
             serverStatistics: { statistics.server?.statistics })
         let server = try HTTPServer(configuration: configuration.http, handler: gateway, logger: logger)
         statistics.server = server

@@ -20,6 +20,9 @@ public struct GatewayConfiguration: Sendable {
     public var apiKeys: [APIKey] = []
     /// The admin token; `nil` disables the admin routes (401).
     public var adminToken: String?
+    /// The key of the user-id hashes in the logs (`--log-hash-key-file`,
+    /// `VOICESHOP_LOG_HASH_KEY`); `nil` makes a random one per process.
+    public var logHashKey: String?
     /// Default rate limit of a key: requests per second, and the burst.
     public var rateLimit: Double = 20
     public var rateBurst: Double = 40
@@ -47,7 +50,7 @@ public struct GatewayConfiguration: Sendable {
         "asr-addr", "nlu-addr", "rec-addr", "http-listen", "h2c-listen", "api-keys", "api-keys-file", "admin-token", "admin-token-file",
         "rate-limit", "rate-burst", "max-body-bytes", "max-import-bytes", "max-header-bytes", "max-connections",
         "max-audio-seconds", "voice-deadline-ms", "request-deadline-ms", "session-ttl-seconds", "max-sessions", "web-dir",
-        "openapi-file", "idle-timeout-seconds",
+        "openapi-file", "idle-timeout-seconds", "log-hash-key-file",
     ]
 
     /// Reads the configuration.
@@ -114,6 +117,18 @@ public struct GatewayConfiguration: Sendable {
         }
         if let token = adminToken, token.count < 8 {
             throw ConfigurationError("the admin token must have at least 8 characters")
+        }
+        if let file = value("log-hash-key-file") {
+            do {
+                logHashKey = try readFile(file).trimmingSpaces
+            } catch {
+                throw ConfigurationError("--log-hash-key-file \(file): \(error)")
+            }
+        } else if let key = environment["VOICESHOP_LOG_HASH_KEY"], !key.isEmpty {
+            logHashKey = key.trimmingSpaces
+        }
+        if let key = logHashKey, key.utf8.count < 16 {
+            throw ConfigurationError("the log hash key must have at least 16 characters")
         }
         if let bytes = try number("max-body-bytes", 1024...Double(1 << 30)) { maxBodyBytes = Int(bytes) }
         if let bytes = try number("max-import-bytes", 1024...Double(1 << 40)) { maxImportBytes = Int(bytes) }

@@ -22,6 +22,21 @@ public final class CatalogSync: Service {
     private let stopped = Atomic<Bool>(false)
     private let modelLoads = Mutex<(generation: Int, loading: Bool, pendingEmbeddings: Set<Int64>)>((0, false, []))
     private let loaded = ShutdownSignal()
+    /// When the listening connection last confirmed the index is in step with the database
+    /// (every wait for notifications that returned without error).
+    private let lastInStep = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// Seconds since the index was last known to be in step with PostgreSQL: at most about
+    /// 0.25 s while the database is reachable, growing while it is not; `nil` before the
+    /// first load.
+    public var secondsSinceInStep: Double? {
+        lastInStep.withLock { instant in
+            instant.map { instant in
+                let elapsed = ContinuousClock.now - instant
+                return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            }
+        }
+    }
 
     /// - Parameter onReadiness: called with true when the index is loaded and the database
     ///   reachable, false when the database went away.
@@ -64,9 +79,11 @@ public final class CatalogSync: Service {
                 backoffMilliseconds = 100
                 onReadiness(true)
                 loaded.trigger()
+                lastInStep.withLock { $0 = .now }
                 while !stopped.load(ordering: .relaxed) {
                     let notifications = try connection.waitForNotifications(timeoutMilliseconds: 250)
                     if !notifications.isEmpty { try apply(notifications, connection) }
+                    lastInStep.withLock { $0 = .now }
                 }
             } catch {
                 guard !stopped.load(ordering: .relaxed) else { break }

@@ -22,6 +22,12 @@ public enum CLI {
               imported. The format follows the extension (.jsonl, .csv, .tsv = Mercari export).
               --target defaults to $VOICESHOP_REC_ADDR or 127.0.0.1:50063.
           voiceshop catalog stats [--target HOST:PORT]
+          voiceshop trace REQUEST_ID [LOG_FILE...] [--json]
+              Assembles the spans of one request (or trace id) from the services' JSON logs (files, or
+              stdin) into a tree: each hop's service, method, status, duration and start offset.
+          voiceshop funnel [--target HOST:PORT] [--since DURATION] [--until DURATION] [--json]
+              The voice funnel over a window (default the last 24h): utterances, results shown, clicks,
+              adds to cart and purchases, overall, by ASR confidence bucket and by intent.
         exit status: 0 on OK, 1 when the call fails (the gRPC status is printed on stderr) or an import
         had bad rows, 2 on bad usage.
         """
@@ -49,6 +55,7 @@ public enum CLI {
         var timeout: Duration?
         var metadata = Metadata()
         var pretty = false
+        var json = false
         var catalogOptions = CatalogOptions()
         var index = 1
         while index < arguments.count {
@@ -70,6 +77,8 @@ public enum CLI {
                 metadata.add(key, value)
             case "--pretty":
                 pretty = true
+            case "--json":
+                json = true
             case "--target", "--format":
                 index += 1
                 guard index < arguments.count else { throw Failure(status: 2, description: "\(argument) needs a value.") }
@@ -101,6 +110,8 @@ public enum CLI {
         case "catalog":
             catalogOptions.timeout = timeout
             try await catalog(positional, options: catalogOptions, output: output)
+        case "trace":
+            try trace(positional, json: json, input: input, output: output)
         default:
             throw Failure(status: 2, description: "Unknown command '\(command)'.\n\(usage)")
         }

@@ -23,7 +23,8 @@ enum Entrypoint {
                 pool: pool, source: source, settings: config.engine, pollInterval: poll, logger: setup.logger
             ) { _ in health.setAll(.serving) }
             return ServiceParts(
-                rpcServices: [ASRRPCService(pool: pool, config: config)], backgroundServices: [models], ready: false)
+                rpcServices: [ASRRPCService(pool: pool, config: config, metrics: ASRMetrics(registry: setup.metrics, pool: pool))],
+                backgroundServices: [models], ready: false)
         }
     }
 }

@@ -10,7 +10,8 @@ enum Entrypoint {
         await ServiceMain.run(name: "gateway", defaultPort: 50060, extraFlags: GatewayConfiguration.flags) { setup in
             do {
                 let server = try GatewayApp.makeServer(
-                    value: setup.options.value, environment: ServiceOptions.processEnvironment(), logger: setup.logger)
+                    value: setup.options.value, environment: ServiceOptions.processEnvironment(), logger: setup.logger,
+                    registry: setup.metrics)
                 return ServiceParts(rpcServices: [], backgroundServices: [server])
             } catch let error as GatewayConfiguration.ConfigurationError {
                 throw ServiceOptions.ConfigurationError(error.description)

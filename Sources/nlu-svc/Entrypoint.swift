@@ -43,7 +43,7 @@ enum Entrypoint {
                 background.append(
                     VocabularySync(client: RecV1.Rec.Client(channel: channel), engine: engine, interval: .seconds(interval), logger: setup.logger))
             }
-            return ServiceParts(rpcServices: [NLURPCService(engine: engine)], backgroundServices: background)
+            return ServiceParts(rpcServices: [NLURPCService(engine: engine, metrics: NLUMetrics(registry: setup.metrics, engine: engine))], backgroundServices: background)
         }
     }
 }

@@ -73,6 +73,7 @@ enum Entrypoint {
             let sync = CatalogSync(conninfo: url, runtime: runtime, logger: setup.logger) { ready in
                 health.setAll(ready ? .serving : .notServing)
             }
+            RecMetrics.register(in: setup.metrics, runtime: runtime, sync: sync)
             var background: [any Service] = [sync]
             if let embeddings {
                 background.append(

@@ -25,9 +25,12 @@ def start_nlu(*flags: str) -> tuple[subprocess.Popen, str]:
         [str(binary), "--listen", "127.0.0.1:0", *flags], cwd=servers.REPO_ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    record = json.loads(process.stdout.readline())
-    assert "listening" in record, record
-    return process, record["listening"]
+    # The admin port ("metrics_listening") may be logged first.
+    for _ in range(10):
+        record = json.loads(process.stdout.readline())
+        if "listening" in record:
+            return process, record["listening"]
+    raise AssertionError(f"nlu-svc never logged its address: {record}")
 
 
 def stop(process: subprocess.Popen) -> list[dict]:

@@ -124,11 +124,12 @@ def test_environment_configures_the_listen_address():
         [str(binary("nlu-svc"))],
         stdout=subprocess.PIPE,
         text=True,
-        env={"NLU_SVC_LISTEN": f"127.0.0.1:{port}", "PATH": "/usr/bin:/bin"},
+        env={"NLU_SVC_LISTEN": f"127.0.0.1:{port}", "NLU_SVC_METRICS_LISTEN": "127.0.0.1:0", "PATH": "/usr/bin:/bin"},
     )
     try:
-        record = json.loads(process.stdout.readline())
-        assert record["listening"] == f"127.0.0.1:{port}"
+        records = [json.loads(process.stdout.readline()) for _ in range(2)]
+        assert {"listening": f"127.0.0.1:{port}"}.items() <= next(r for r in records if "listening" in r).items()
+        assert next(r for r in records if "metrics_listening" in r)["metrics_listening"].startswith("127.0.0.1:")
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0

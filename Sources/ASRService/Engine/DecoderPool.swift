@@ -39,6 +39,7 @@ public final class DecoderPool: Sendable {
         var nextWaiter: UInt64 = 0
         var modelVersion: String?
         var closed = false
+        var rejected = 0
     }
 
     public let size: Int
@@ -61,6 +62,12 @@ public final class DecoderPool: Sendable {
 
     /// How many decoders are leased right now.
     public var busyCount: Int { state.withLock { $0.leased.count } }
+
+    /// How many calls wait in line for a decoder right now.
+    public var waitingCount: Int { state.withLock { $0.waiters.count } }
+
+    /// How many calls were refused because the line was full.
+    public var rejectedCount: Int { state.withLock { $0.rejected } }
 
     /// Installs a new generation of decoders (`size` of them).
     public func install(_ boxes: [DecoderBox], modelVersion: String) {
@@ -109,6 +116,7 @@ public final class DecoderPool: Sendable {
                 return .slot(slot)
             }
             guard state.waiters.count < maxWaiting else {
+                state.rejected += 1
                 return .fail(
                     ASRError(
                         .busy, "All \(size) decoders are busy and \(state.waiters.count) calls are waiting; retry later."))

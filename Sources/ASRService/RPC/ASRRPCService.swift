@@ -6,10 +6,12 @@ public import RPCCore
 public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
     let pool: DecoderPool
     let config: ASRServiceConfig
+    let metrics: ASRMetrics?
 
-    public init(pool: DecoderPool, config: ASRServiceConfig) {
+    public init(pool: DecoderPool, config: ASRServiceConfig, metrics: ASRMetrics? = nil) {
         self.pool = pool
         self.config = config
+        self.metrics = metrics
     }
 
     public func recognize(request: ASRV1.RecognizeRequest, context: ServerContext) async throws -> ASRV1.RecognizeResponse {
@@ -26,11 +28,14 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
             let audio = request.audio
             let recognitionConfig = request.config ?? ASRV1.RecognitionConfig()
             let version = lease.modelVersion
-            return try await lease.run { (engine) throws(ASRError) -> ASRV1.RecognizeResponse in
+            let start = ContinuousClock.now
+            let response = try await lease.run { (engine) throws(ASRError) -> ASRV1.RecognizeResponse in
                 let session = UtteranceSession(config: recognitionConfig, options: options, engine: engine, modelVersion: version)
                 _ = try session.append(audio)
                 return try session.finish()
             }
+            metrics?.utterance(mode: "unary", audioSeconds: Double(response.audioSeconds), decodeSeconds: (ContinuousClock.now - start).seconds)
+            return response
         } catch {
             throw error.rpcError
         }
@@ -64,9 +69,12 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
             }
             var chunk: ASRV1.AudioChunk? = first
             var ended = false
+            var decoding = Duration.zero
             while let current = chunk {
                 let audio = current.audio
+                let start = ContinuousClock.now
                 let update = try await lease.run { (_) throws(ASRError) in try holder.session!.append(audio) }
+                decoding += .now - start
                 if let partial = update.partial {
                     try await write(writer, .partial(ASRV1.PartialResult(transcript: partial, audioSeconds: update.seconds)))
                 }
@@ -76,7 +84,10 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
                 }
                 do { chunk = try await iterator.next() } catch { throw ASRError(.invalidRequest, "\(error)", cause: error) }
             }
+            let start = ContinuousClock.now
             let final = try await lease.run { (_) throws(ASRError) in try holder.session!.finish() }
+            decoding += .now - start
+            metrics?.utterance(mode: "streaming", audioSeconds: Double(final.audioSeconds), decodeSeconds: decoding.seconds)
             try await write(writer, .final(final))
             // Single utterance: audio after the endpoint is read and ignored until the client half-closes.
             if ended {
@@ -123,4 +134,9 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
 /// worker thread of the stream's leased decoder, which run one at a time.
 final class SessionHolder: @unchecked Sendable {
     var session: UtteranceSession?
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

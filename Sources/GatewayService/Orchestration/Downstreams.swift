@@ -1,4 +1,5 @@
 internal import JSON
+internal import Synchronization
 public import Protos
 public import RPCCore
 
@@ -33,20 +34,26 @@ public struct Downstreams: Sendable {
 public struct RequestContext: Sendable {
     /// The request id (the client's `X-Request-Id` when valid, otherwise a new one).
     public let requestID: String
-    /// The W3C trace context sent downstream.
-    public let traceParent: String
+    /// The gateway's span of this request: the client's trace continued, or a new one.
+    public let trace: TraceContext
     /// When the request arrived.
     public let start: ContinuousClock.Instant
     /// When the whole request must be answered.
     public let deadline: ContinuousClock.Instant
+    /// What the handlers learn about the request for its log line (user, text).
+    public let notes: RequestNotes
 
     /// Creates a context.
-    public init(requestID: String, traceParent: String, start: ContinuousClock.Instant = .now, budget: Duration) {
+    public init(requestID: String, trace: TraceContext, start: ContinuousClock.Instant = .now, budget: Duration, notes: RequestNotes = RequestNotes()) {
         self.requestID = requestID
-        self.traceParent = traceParent
+        self.trace = trace
         self.start = start
         deadline = start + budget
+        self.notes = notes
     }
+
+    /// The `traceparent` sent downstream (the gateway's span as the parent).
+    public var traceParent: String { trace.traceParent }
 
     /// The time left before the deadline.
     public var remaining: Duration { deadline - .now }
@@ -73,22 +80,35 @@ public struct RequestContext: Sendable {
         {
             requestID = given
         }
-        let span = String(RequestID.generate().suffix(16))
-        var traceParent = "00-\(RequestID.generate())-\(span)-01"
-        if let given = headers["traceparent"] {
-            let parts = given.split(separator: "-")
-            if parts.count == 4, parts[0] == "00", parts[1].count == 32, parts[2].count == 16, parts[3].count == 2,
-                parts[1].utf8.allSatisfy(isLowerHex), parts[3].utf8.allSatisfy(isLowerHex), parts[1] != String(repeating: "0", count: 32)
-            {
-                traceParent = "00-\(parts[1])-\(span)-\(parts[3])"
-            }
-        }
-        return RequestContext(requestID: requestID, traceParent: traceParent, budget: budget)
+        return RequestContext(requestID: requestID, trace: TraceContext(continuing: headers["traceparent"]), budget: budget)
     }
+}
+
+/// What a request's handlers learn that its log line reports: the user (logged as a keyed
+/// hash) and, at debug level only, what was said or typed.
+public final class RequestNotes: Sendable {
+    private struct Notes {
+        var userID = ""
+        var text: [String: String] = [:]
+    }
+    private let notes = Mutex(Notes())
+
+    /// Empty notes.
+    public init() {}
+
+    /// The user the request acts for ("" when anonymous).
+    public var userID: String {
+        get { notes.withLock { $0.userID } }
+        set { notes.withLock { $0.userID = newValue } }
+    }
+
+    /// Records user text (a transcript, the query) under `key`; logged only at debug level.
+    public func text(_ key: String, _ value: String) { notes.withLock { $0.text[key] = value } }
+
+    /// The user text recorded.
+    public var texts: [String: String] { notes.withLock { $0.text } }
 }
 
 private func isAlphanumeric(_ byte: UInt8) -> Bool {
     (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
 }
-
-private func isLowerHex(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (97...102).contains(byte) }

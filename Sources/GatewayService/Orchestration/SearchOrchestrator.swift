@@ -110,6 +110,8 @@ public struct SearchOrchestrator: Sendable {
         let sessionID = input.sessionID
         let session = sessionID.isEmpty ? SessionState() : sessions.state(sessionID)
         var text = input.text ?? ""
+        context.notes.userID = input.userID
+        if let typed = input.text { context.notes.text("query", typed) }
 
         // 1. Speech to text.
         if let recognized {
@@ -138,6 +140,7 @@ public struct SearchOrchestrator: Sendable {
         if input.audio != nil || recognized != nil {
             text = progress.alternatives.first?.transcript ?? ""
             progress.transcript = text
+            context.notes.text("transcript", text)
             if text.trimmingSpaces.isEmpty {
                 return answer(
                     progress, context: context, sessionID: sessionID, results: [], facets: nil,
@@ -162,6 +165,7 @@ public struct SearchOrchestrator: Sendable {
         let nluOptions = try context.options(share: 0.4, stage: "nlu")
         let parse = try await timed("nlu", &progress) { try await downstreams.nlu.parse(parseRequest, options: nluOptions) }
         progress.parse = parse
+        context.notes.text("corrected_text", parse.correctedText)
 
         // 3. Low confidence: ask instead of acting.
         if parse.lowConfidence {

@@ -29,6 +29,11 @@ public final class NLUEngine: Sendable {
     /// The gazetteer in use.
     public var gazetteer: Gazetteer { state.withLock { $0 } }
 
+    /// The model and vocabulary in use, as `Parse` reports them (`<model>+vocab-<version>`).
+    public var modelVersion: String { Self.modelVersion(modelFingerprint, gazetteer) }
+
+    private static func modelVersion(_ fingerprint: String, _ gazetteer: Gazetteer) -> String { "\(fingerprint)+vocab-\(gazetteer.version)" }
+
     /// Replaces the gazetteer (a new catalog vocabulary version).
     public func update(vocabulary: CatalogVocabulary) {
         let gazetteer = Gazetteer(vocabulary)
@@ -66,7 +71,7 @@ public final class NLUEngine: Sendable {
         let gazetteer = self.gazetteer
         let context = request.context ?? NLUV1.SessionContext()
         var response = NLUV1.ParseResponse()
-        response.modelVersion = "\(modelFingerprint)+vocab-\(gazetteer.version)"
+        response.modelVersion = Self.modelVersion(modelFingerprint, gazetteer)
         let heard = Utterance(request.text).tokens
         let corrector = Corrector(model: model, gazetteer: gazetteer)
         // Text the models cannot read: another language, by locale or by its words. Checked

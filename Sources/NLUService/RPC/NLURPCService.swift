@@ -8,14 +8,20 @@ public import RPCCore
 /// language is not an error: it is INTENT_OUT_OF_SCOPE with low confidence.
 public struct NLURPCService: NLUV1.NLU.ServiceProtocol {
     public let engine: NLUEngine
+    let metrics: NLUMetrics?
 
-    public init(engine: NLUEngine) {
+    public init(engine: NLUEngine, metrics: NLUMetrics? = nil) {
         self.engine = engine
+        self.metrics = metrics
     }
 
     public func parse(request: NLUV1.ParseRequest, context: ServerContext) async throws -> NLUV1.ParseResponse {
         do {
-            return try engine.parse(request)
+            let response = try engine.parse(request)
+            metrics?.parsed(
+                intent: response.intent.protoName?.lowercased().replacing("intent_", with: "") ?? "unrecognized",
+                lowConfidence: response.lowConfidence, corrections: response.corrections.count)
+            return response
         } catch {
             throw RPCError(code: .invalidArgument, message: error.message, cause: error)
         }

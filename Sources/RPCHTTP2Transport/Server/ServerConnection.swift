@@ -285,7 +285,10 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
-        if !stream.finished || (stream.call != nil && !stream.call!.ended.isTriggered) {
+        // A pooled handler that ended with a status completed its call, even when nghttp2 sent
+        // its trailers (and closed the stream) before the loop saw the outbox close.
+        let handlerEnded = stream.call?.endedCode != nil
+        if !handlerEnded, !stream.finished || (stream.call != nil && !stream.call!.ended.isTriggered) {
             let error = RPCError(
                 code: .cancelled,
                 message: errorCode == 0 ? "The stream closed before the call ended." : "The client cancelled the call (RST_STREAM code \(errorCode))."
