@@ -40,6 +40,10 @@ static const ProtobufCMessageDescriptor *const messages[] = {
     &voiceshop__rec__v1__facets__descriptor,
     &voiceshop__rec__v1__forget_user_request__descriptor,
     &voiceshop__rec__v1__forget_user_response__descriptor,
+    &voiceshop__rec__v1__funnel_group__descriptor,
+    &voiceshop__rec__v1__funnel_request__descriptor,
+    &voiceshop__rec__v1__funnel_response__descriptor,
+    &voiceshop__rec__v1__funnel_stages__descriptor,
     &voiceshop__rec__v1__get_cart_request__descriptor,
     &voiceshop__rec__v1__get_order_request__descriptor,
     &voiceshop__rec__v1__get_product_request__descriptor,
@@ -61,6 +65,8 @@ static const ProtobufCMessageDescriptor *const messages[] = {
     &voiceshop__rec__v1__recommend_response__descriptor,
     &voiceshop__rec__v1__record_event_request__descriptor,
     &voiceshop__rec__v1__record_event_response__descriptor,
+    &voiceshop__rec__v1__record_utterance_request__descriptor,
+    &voiceshop__rec__v1__record_utterance_response__descriptor,
     &voiceshop__rec__v1__reindex_request__descriptor,
     &voiceshop__rec__v1__reindex_response__descriptor,
     &voiceshop__rec__v1__remove_from_cart_request__descriptor,
@@ -179,6 +185,10 @@ const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__facets(void) { return &voiceshop__rec__v1__facets__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__forget_user_request(void) { return &voiceshop__rec__v1__forget_user_request__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__forget_user_response(void) { return &voiceshop__rec__v1__forget_user_response__descriptor; }
+const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__funnel_group(void) { return &voiceshop__rec__v1__funnel_group__descriptor; }
+const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__funnel_request(void) { return &voiceshop__rec__v1__funnel_request__descriptor; }
+const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__funnel_response(void) { return &voiceshop__rec__v1__funnel_response__descriptor; }
+const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__funnel_stages(void) { return &voiceshop__rec__v1__funnel_stages__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__get_cart_request(void) { return &voiceshop__rec__v1__get_cart_request__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__get_order_request(void) { return &voiceshop__rec__v1__get_order_request__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__get_product_request(void) { return &voiceshop__rec__v1__get_product_request__descriptor; }
@@ -200,6 +210,8 @@ const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__recommend_response(void) { return &voiceshop__rec__v1__recommend_response__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__record_event_request(void) { return &voiceshop__rec__v1__record_event_request__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__record_event_response(void) { return &voiceshop__rec__v1__record_event_response__descriptor; }
+const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__record_utterance_request(void) { return &voiceshop__rec__v1__record_utterance_request__descriptor; }
+const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__record_utterance_response(void) { return &voiceshop__rec__v1__record_utterance_response__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__reindex_request(void) { return &voiceshop__rec__v1__reindex_request__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__reindex_response(void) { return &voiceshop__rec__v1__reindex_response__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__remove_from_cart_request(void) { return &voiceshop__rec__v1__remove_from_cart_request__descriptor; }

@@ -25,9 +25,10 @@ public enum CLI {
           voiceshop trace REQUEST_ID [LOG_FILE...] [--json]
               Assembles the spans of one request (or trace id) from the services' JSON logs (files, or
               stdin) into a tree: each hop's service, method, status, duration and start offset.
-          voiceshop funnel [--target HOST:PORT] [--since DURATION] [--until DURATION] [--json]
-              The voice funnel over a window (default the last 24h): utterances, results shown, clicks,
-              adds to cart and purchases, overall, by ASR confidence bucket and by intent.
+          voiceshop funnel [--target HOST:PORT] [--since AGO] [--until AGO] [--json]
+              The voice funnel from rec-svc over a window (default: the 24h before now): utterances,
+              results shown, clicks, adds to cart and purchases, overall, by ASR confidence bucket and by
+              intent. AGO is a duration before now: 30m, 24h, 7d.
         exit status: 0 on OK, 1 when the call fails (the gRPC status is printed on stderr) or an import
         had bad rows, 2 on bad usage.
         """
@@ -56,6 +57,8 @@ public enum CLI {
         var metadata = Metadata()
         var pretty = false
         var json = false
+        var since: String?
+        var until: String?
         var catalogOptions = CatalogOptions()
         var index = 1
         while index < arguments.count {
@@ -79,6 +82,10 @@ public enum CLI {
                 pretty = true
             case "--json":
                 json = true
+            case "--since", "--until":
+                index += 1
+                guard index < arguments.count else { throw Failure(status: 2, description: "\(argument) needs a duration such as 24h.") }
+                if argument == "--since" { since = arguments[index] } else { until = arguments[index] }
             case "--target", "--format":
                 index += 1
                 guard index < arguments.count else { throw Failure(status: 2, description: "\(argument) needs a value.") }
@@ -112,6 +119,10 @@ public enum CLI {
             try await catalog(positional, options: catalogOptions, output: output)
         case "trace":
             try trace(positional, json: json, input: input, output: output)
+        case "funnel":
+            guard positional.isEmpty else { throw Failure(status: 2, description: usage) }
+            catalogOptions.timeout = timeout
+            try await funnel(options: catalogOptions, since: since, until: until, json: json, output: output)
         default:
             throw Failure(status: 2, description: "Unknown command '\(command)'.\n\(usage)")
         }

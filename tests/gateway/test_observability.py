@@ -208,3 +208,36 @@ def subprocess_hash(key: str, user: str) -> str:
     import hashlib
     import hmac
     return "u_" + hmac.new(key.encode(), user.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def test_voice_funnel_counts_the_spoken_search(mesh, voice_run):
+    """The gateway records each utterance for the funnel (after answering); a click with the
+    search's request id moves it one stage on, and `voiceshop funnel` reports it."""
+    import time
+    product = voice_run["answer"]["results"][0]["id"]
+    status, _, _ = mesh.request("POST", "/v1/events", {"type": "click", "product_id": product, "request_id": voice_run["request_id"]},
+                                headers={"X-User-Id": voice_run["user"]})
+    assert status in (200, 201)
+    deadline = time.monotonic() + 10
+    while True:
+        result = subprocess.run([m.binary("voiceshop"), "funnel", "--target", mesh.rec.address, "--json"],
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        # Proto3 JSON: lowerCamelCase names, 64-bit counts as strings.
+        voice = [g for g in report.get("byConfidence", []) if g["key"] != "text"]
+        if voice or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert voice, report
+    assert int(report["overall"]["utterances"]) >= 1 and int(report["overall"]["clicked"]) >= 1, report
+    assert any(g["key"] == "search_products" for g in report["byIntent"]), report
+    table = subprocess.run([m.binary("voiceshop"), "funnel", "--target", mesh.rec.address, "--since", "1h"],
+                           capture_output=True, text=True, timeout=30)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].startswith("voice funnel ") and "utterances" in lines[1] and lines[2].startswith("overall")
+    assert "by ASR confidence" in lines and "by intent" in lines
+    bad = subprocess.run([m.binary("voiceshop"), "funnel", "--target", mesh.rec.address, "--since", "yesterday"],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "--since needs a duration" in bad.stderr

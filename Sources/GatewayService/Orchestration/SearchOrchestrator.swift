@@ -238,7 +238,35 @@ public struct SearchOrchestrator: Sendable {
         let stages = progress.timings.values.reduce(0, +)
         metrics.stage("overhead", seconds: max(0, total - stages) / 1000)
         object["timings_ms"] = .object(timings)
+        recordUtterance(progress, context: context, resultsShown: results.count)
         return .object(object)
+    }
+
+    /// Records the utterance for the voice funnel (rec-svc `RecordUtterance`) after the answer,
+    /// without delaying it: intent, ASR confidence and how many products it showed; no text and
+    /// no user id. A failure is counted in `gateway_utterances_recorded_total{outcome="failed"}`.
+    private func recordUtterance(_ progress: Progress, context: RequestContext, resultsShown: Int) {
+        var request = RecV1.RecordUtteranceRequest()
+        request.requestID = context.requestID
+        request.source = progress.transcript == nil ? "text" : "voice"
+        if let parse = progress.parse {
+            request.intent = parse.lowConfidence ? "unclear" : JSONMapping.intentName(parse.intent)
+        } else {
+            request.intent = "no_speech"
+        }
+        request.asrConfidence = min(1, max(0, progress.alternatives.first?.confidence ?? 0))
+        request.resultsShown = Int32(resultsShown)
+        let rec = downstreams.rec
+        let metrics = self.metrics
+        let options = CallOptions(timeout: .seconds(2), metadata: [RequestID.header: context.requestID, "traceparent": context.traceParent])
+        Task {
+            do {
+                _ = try await rec.recordUtterance(request, options: options)
+                metrics.utteranceRecorded(ok: true)
+            } catch {
+                metrics.utteranceRecorded(ok: false)
+            }
+        }
     }
 
     /// How a clarifying question names an intent.

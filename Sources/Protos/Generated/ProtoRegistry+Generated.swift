@@ -28,6 +28,10 @@ extension ProtoRegistry {
             "voiceshop.rec.v1.DeleteProductResponse"
         ),
         (
+            RecV1.CatalogAdmin.Method.Funnel.descriptor, "voiceshop.rec.v1.FunnelRequest",
+            "voiceshop.rec.v1.FunnelResponse"
+        ),
+        (
             RecV1.CatalogAdmin.Method.ImportProducts.descriptor, "voiceshop.rec.v1.ImportProductsRequest",
             "voiceshop.rec.v1.ImportProductsResponse"
         ),
@@ -68,6 +72,10 @@ extension ProtoRegistry {
         (
             RecV1.Rec.Method.RecordEvent.descriptor, "voiceshop.rec.v1.RecordEventRequest",
             "voiceshop.rec.v1.RecordEventResponse"
+        ),
+        (
+            RecV1.Rec.Method.RecordUtterance.descriptor, "voiceshop.rec.v1.RecordUtteranceRequest",
+            "voiceshop.rec.v1.RecordUtteranceResponse"
         ),
         (RecV1.Rec.Method.RemoveFromCart.descriptor, "voiceshop.rec.v1.RemoveFromCartRequest", "voiceshop.rec.v1.Cart"),
         (
@@ -140,6 +148,10 @@ extension ProtoRegistry {
         "voiceshop.rec.v1.Facets": RecV1.Facets.self,
         "voiceshop.rec.v1.ForgetUserRequest": RecV1.ForgetUserRequest.self,
         "voiceshop.rec.v1.ForgetUserResponse": RecV1.ForgetUserResponse.self,
+        "voiceshop.rec.v1.FunnelGroup": RecV1.FunnelGroup.self,
+        "voiceshop.rec.v1.FunnelRequest": RecV1.FunnelRequest.self,
+        "voiceshop.rec.v1.FunnelResponse": RecV1.FunnelResponse.self,
+        "voiceshop.rec.v1.FunnelStages": RecV1.FunnelStages.self,
         "voiceshop.rec.v1.GetCartRequest": RecV1.GetCartRequest.self,
         "voiceshop.rec.v1.GetOrderRequest": RecV1.GetOrderRequest.self,
         "voiceshop.rec.v1.GetProductRequest": RecV1.GetProductRequest.self,
@@ -161,6 +173,8 @@ extension ProtoRegistry {
         "voiceshop.rec.v1.RecommendResponse": RecV1.RecommendResponse.self,
         "voiceshop.rec.v1.RecordEventRequest": RecV1.RecordEventRequest.self,
         "voiceshop.rec.v1.RecordEventResponse": RecV1.RecordEventResponse.self,
+        "voiceshop.rec.v1.RecordUtteranceRequest": RecV1.RecordUtteranceRequest.self,
+        "voiceshop.rec.v1.RecordUtteranceResponse": RecV1.RecordUtteranceResponse.self,
         "voiceshop.rec.v1.ReindexRequest": RecV1.ReindexRequest.self,
         "voiceshop.rec.v1.ReindexResponse": RecV1.ReindexResponse.self,
         "voiceshop.rec.v1.RemoveFromCartRequest": RecV1.RemoveFromCartRequest.self,

@@ -2689,3 +2689,283 @@ extension RecV1.StatsResponse {
         message.pointee.last_import_at_ms = self.lastImportAtMs
     }
 }
+
+extension RecV1.RecordUtteranceRequest {
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+        self = try ProtoCCodec.decode(
+            bytes,
+            messageName: Self.protoMessageName,
+            unpack: { voiceshop__rec__v1__record_utterance_request__unpack(nil, $0, $1) },
+            free: { voiceshop__rec__v1__record_utterance_request__free_unpacked($0, nil) },
+            Self.init(cMessage:)
+        )
+    }
+
+    public func serialize(into buffer: inout [UInt8]) {
+        ProtoArena.with { arena in
+            let message = arena.allocate(Voiceshop__Rec__V1__RecordUtteranceRequest.self)
+            fillC(message, &arena)
+            ProtoCCodec.append(
+                to: &buffer, size: voiceshop__rec__v1__record_utterance_request__get_packed_size(message)
+            ) {
+                voiceshop__rec__v1__record_utterance_request__pack(message, $0)
+            }
+        }
+    }
+
+    /// Copies an unpacked C message into Swift values.
+    init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecordUtteranceRequest>) throws {
+        self.init(
+            requestID: try ProtoCRead.string(
+                message.pointee.request_id, field: "voiceshop.rec.v1.RecordUtteranceRequest.request_id"),
+            source: try ProtoCRead.string(
+                message.pointee.source, field: "voiceshop.rec.v1.RecordUtteranceRequest.source"),
+            intent: try ProtoCRead.string(
+                message.pointee.intent, field: "voiceshop.rec.v1.RecordUtteranceRequest.intent"),
+            asrConfidence: message.pointee.asr_confidence,
+            resultsShown: message.pointee.results_shown,
+            occurredAtMs: message.pointee.occurred_at_ms
+        )
+    }
+
+    /// Initializes `message` and points its fields at copies of this message's values in `arena`.
+    func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__RecordUtteranceRequest>, _ arena: inout ProtoArena) {
+        voiceshop__rec__v1__record_utterance_request__init(message)
+        if !self.requestID.isEmpty { message.pointee.request_id = arena.cString(self.requestID) }
+        if !self.source.isEmpty { message.pointee.source = arena.cString(self.source) }
+        if !self.intent.isEmpty { message.pointee.intent = arena.cString(self.intent) }
+        message.pointee.asr_confidence = self.asrConfidence
+        message.pointee.results_shown = self.resultsShown
+        message.pointee.occurred_at_ms = self.occurredAtMs
+    }
+}
+
+extension RecV1.RecordUtteranceResponse {
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+        self = try ProtoCCodec.decode(
+            bytes,
+            messageName: Self.protoMessageName,
+            unpack: { voiceshop__rec__v1__record_utterance_response__unpack(nil, $0, $1) },
+            free: { voiceshop__rec__v1__record_utterance_response__free_unpacked($0, nil) },
+            Self.init(cMessage:)
+        )
+    }
+
+    public func serialize(into buffer: inout [UInt8]) {
+        ProtoArena.with { arena in
+            let message = arena.allocate(Voiceshop__Rec__V1__RecordUtteranceResponse.self)
+            fillC(message, &arena)
+            ProtoCCodec.append(
+                to: &buffer, size: voiceshop__rec__v1__record_utterance_response__get_packed_size(message)
+            ) {
+                voiceshop__rec__v1__record_utterance_response__pack(message, $0)
+            }
+        }
+    }
+
+    /// Copies an unpacked C message into Swift values.
+    init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecordUtteranceResponse>) throws {
+        self.init(
+            recorded: message.pointee.recorded != 0
+        )
+    }
+
+    /// Initializes `message` and points its fields at copies of this message's values in `arena`.
+    func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__RecordUtteranceResponse>, _ arena: inout ProtoArena)
+    {
+        voiceshop__rec__v1__record_utterance_response__init(message)
+        message.pointee.recorded = self.recorded ? 1 : 0
+    }
+}
+
+extension RecV1.FunnelRequest {
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+        self = try ProtoCCodec.decode(
+            bytes,
+            messageName: Self.protoMessageName,
+            unpack: { voiceshop__rec__v1__funnel_request__unpack(nil, $0, $1) },
+            free: { voiceshop__rec__v1__funnel_request__free_unpacked($0, nil) },
+            Self.init(cMessage:)
+        )
+    }
+
+    public func serialize(into buffer: inout [UInt8]) {
+        ProtoArena.with { arena in
+            let message = arena.allocate(Voiceshop__Rec__V1__FunnelRequest.self)
+            fillC(message, &arena)
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__funnel_request__get_packed_size(message)) {
+                voiceshop__rec__v1__funnel_request__pack(message, $0)
+            }
+        }
+    }
+
+    /// Copies an unpacked C message into Swift values.
+    init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__FunnelRequest>) throws {
+        self.init(
+            sinceMs: message.pointee.since_ms,
+            untilMs: message.pointee.until_ms
+        )
+    }
+
+    /// Initializes `message` and points its fields at copies of this message's values in `arena`.
+    func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__FunnelRequest>, _ arena: inout ProtoArena) {
+        voiceshop__rec__v1__funnel_request__init(message)
+        message.pointee.since_ms = self.sinceMs
+        message.pointee.until_ms = self.untilMs
+    }
+}
+
+extension RecV1.FunnelStages {
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+        self = try ProtoCCodec.decode(
+            bytes,
+            messageName: Self.protoMessageName,
+            unpack: { voiceshop__rec__v1__funnel_stages__unpack(nil, $0, $1) },
+            free: { voiceshop__rec__v1__funnel_stages__free_unpacked($0, nil) },
+            Self.init(cMessage:)
+        )
+    }
+
+    public func serialize(into buffer: inout [UInt8]) {
+        ProtoArena.with { arena in
+            let message = arena.allocate(Voiceshop__Rec__V1__FunnelStages.self)
+            fillC(message, &arena)
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__funnel_stages__get_packed_size(message)) {
+                voiceshop__rec__v1__funnel_stages__pack(message, $0)
+            }
+        }
+    }
+
+    /// Copies an unpacked C message into Swift values.
+    init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__FunnelStages>) throws {
+        self.init(
+            utterances: message.pointee.utterances,
+            resultsShown: message.pointee.results_shown,
+            clicked: message.pointee.clicked,
+            addedToCart: message.pointee.added_to_cart,
+            purchased: message.pointee.purchased
+        )
+    }
+
+    /// Initializes `message` and points its fields at copies of this message's values in `arena`.
+    func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__FunnelStages>, _ arena: inout ProtoArena) {
+        voiceshop__rec__v1__funnel_stages__init(message)
+        message.pointee.utterances = self.utterances
+        message.pointee.results_shown = self.resultsShown
+        message.pointee.clicked = self.clicked
+        message.pointee.added_to_cart = self.addedToCart
+        message.pointee.purchased = self.purchased
+    }
+}
+
+extension RecV1.FunnelGroup {
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+        self = try ProtoCCodec.decode(
+            bytes,
+            messageName: Self.protoMessageName,
+            unpack: { voiceshop__rec__v1__funnel_group__unpack(nil, $0, $1) },
+            free: { voiceshop__rec__v1__funnel_group__free_unpacked($0, nil) },
+            Self.init(cMessage:)
+        )
+    }
+
+    public func serialize(into buffer: inout [UInt8]) {
+        ProtoArena.with { arena in
+            let message = arena.allocate(Voiceshop__Rec__V1__FunnelGroup.self)
+            fillC(message, &arena)
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__funnel_group__get_packed_size(message)) {
+                voiceshop__rec__v1__funnel_group__pack(message, $0)
+            }
+        }
+    }
+
+    /// Copies an unpacked C message into Swift values.
+    init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__FunnelGroup>) throws {
+        self.init(
+            key: try ProtoCRead.string(message.pointee.key, field: "voiceshop.rec.v1.FunnelGroup.key"),
+            stages: try message.pointee.stages.map { try RecV1.FunnelStages(cMessage: $0) }
+        )
+    }
+
+    /// Initializes `message` and points its fields at copies of this message's values in `arena`.
+    func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__FunnelGroup>, _ arena: inout ProtoArena) {
+        voiceshop__rec__v1__funnel_group__init(message)
+        if !self.key.isEmpty { message.pointee.key = arena.cString(self.key) }
+        if let value = self.stages {
+            let sub = arena.allocate(Voiceshop__Rec__V1__FunnelStages.self)
+            value.fillC(sub, &arena)
+            message.pointee.stages = sub
+        }
+    }
+}
+
+extension RecV1.FunnelResponse {
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+        self = try ProtoCCodec.decode(
+            bytes,
+            messageName: Self.protoMessageName,
+            unpack: { voiceshop__rec__v1__funnel_response__unpack(nil, $0, $1) },
+            free: { voiceshop__rec__v1__funnel_response__free_unpacked($0, nil) },
+            Self.init(cMessage:)
+        )
+    }
+
+    public func serialize(into buffer: inout [UInt8]) {
+        ProtoArena.with { arena in
+            let message = arena.allocate(Voiceshop__Rec__V1__FunnelResponse.self)
+            fillC(message, &arena)
+            ProtoCCodec.append(to: &buffer, size: voiceshop__rec__v1__funnel_response__get_packed_size(message)) {
+                voiceshop__rec__v1__funnel_response__pack(message, $0)
+            }
+        }
+    }
+
+    /// Copies an unpacked C message into Swift values.
+    init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__FunnelResponse>) throws {
+        self.init(
+            sinceMs: message.pointee.since_ms,
+            untilMs: message.pointee.until_ms,
+            overall: try message.pointee.overall.map { try RecV1.FunnelStages(cMessage: $0) },
+            byConfidence: try ProtoCRead.messages(message.pointee.by_confidence, message.pointee.n_by_confidence) {
+                try RecV1.FunnelGroup(cMessage: $0)
+            },
+            byIntent: try ProtoCRead.messages(message.pointee.by_intent, message.pointee.n_by_intent) {
+                try RecV1.FunnelGroup(cMessage: $0)
+            }
+        )
+    }
+
+    /// Initializes `message` and points its fields at copies of this message's values in `arena`.
+    func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__FunnelResponse>, _ arena: inout ProtoArena) {
+        voiceshop__rec__v1__funnel_response__init(message)
+        message.pointee.since_ms = self.sinceMs
+        message.pointee.until_ms = self.untilMs
+        if let value = self.overall {
+            let sub = arena.allocate(Voiceshop__Rec__V1__FunnelStages.self)
+            value.fillC(sub, &arena)
+            message.pointee.overall = sub
+        }
+        if !self.byConfidence.isEmpty {
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__FunnelGroup>?.self, count: self.byConfidence.count)
+            for (index, element) in self.byConfidence.enumerated() {
+                let sub = arena.allocate(Voiceshop__Rec__V1__FunnelGroup.self)
+                element.fillC(sub, &arena)
+                array[index] = sub
+            }
+            message.pointee.n_by_confidence = self.byConfidence.count
+            message.pointee.by_confidence = array
+        }
+        if !self.byIntent.isEmpty {
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__FunnelGroup>?.self, count: self.byIntent.count)
+            for (index, element) in self.byIntent.enumerated() {
+                let sub = arena.allocate(Voiceshop__Rec__V1__FunnelGroup.self)
+                element.fillC(sub, &arena)
+                array[index] = sub
+            }
+            message.pointee.n_by_intent = self.byIntent.count
+            message.pointee.by_intent = array
+        }
+    }
+}

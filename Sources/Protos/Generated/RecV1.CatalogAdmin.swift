@@ -102,6 +102,22 @@ extension RecV1 {
                 )
             }
 
+            /// The voice funnel over a time window: utterances, results shown, clicks, adds to cart and
+            /// purchases, overall, by ASR confidence bucket and by intent.
+            public enum Funnel {
+                /// The request message type.
+                public typealias Input = RecV1.FunnelRequest
+                /// The response message type.
+                public typealias Output = RecV1.FunnelResponse
+                /// `voiceshop.rec.v1.CatalogAdmin/Funnel`: unary, no side effects (retried on UNAVAILABLE).
+                public static let descriptor = MethodDescriptor(
+                    service: RecV1.CatalogAdmin.serviceName,
+                    method: "Funnel",
+                    kind: .unary,
+                    isIdempotent: true
+                )
+            }
+
             /// Every method of the service, in declaration order.
             public static let descriptors: [MethodDescriptor] = [
                 UpsertProduct.descriptor,
@@ -110,6 +126,7 @@ extension RecV1 {
                 ImportProducts.descriptor,
                 Reindex.descriptor,
                 Stats.descriptor,
+                Funnel.descriptor,
             ]
         }
 
@@ -137,6 +154,10 @@ extension RecV1 {
 
             /// Counts of what the catalog holds.
             func stats(request: RecV1.StatsRequest, context: ServerContext) async throws -> RecV1.StatsResponse
+
+            /// The voice funnel over a time window: utterances, results shown, clicks, adds to cart and
+            /// purchases, overall, by ASR confidence bucket and by intent.
+            func funnel(request: RecV1.FunnelRequest, context: ServerContext) async throws -> RecV1.FunnelResponse
         }
 
         /// A typed client of `voiceshop.rec.v1.CatalogAdmin`.
@@ -200,6 +221,15 @@ extension RecV1 {
             {
                 try await channel.unary(Method.Stats.descriptor, request: request, options: options)
             }
+
+            /// The voice funnel over a time window: utterances, results shown, clicks, adds to cart and
+            /// purchases, overall, by ASR confidence bucket and by intent.
+            /// - Throws: `RPCError` with the status the call ended with.
+            public func funnel(_ request: RecV1.FunnelRequest, options: CallOptions = .defaults) async throws
+                -> RecV1.FunnelResponse
+            {
+                try await channel.unary(Method.Funnel.descriptor, request: request, options: options)
+            }
         }
     }
 }
@@ -231,6 +261,10 @@ extension RecV1.CatalogAdmin.ServiceProtocol {
         router.registerUnary(RecV1.CatalogAdmin.Method.Stats.descriptor) {
             (request: RecV1.StatsRequest, context: ServerContext) in
             try await self.stats(request: request, context: context)
+        }
+        router.registerUnary(RecV1.CatalogAdmin.Method.Funnel.descriptor) {
+            (request: RecV1.FunnelRequest, context: ServerContext) in
+            try await self.funnel(request: request, context: context)
         }
     }
 }

@@ -238,6 +238,23 @@ extension RecV1 {
                 )
             }
 
+            /// Records one utterance (a voice or typed request the gateway served) for the voice
+            /// funnel: its intent, ASR confidence and how many results it showed. No text and no user
+            /// id are stored. Idempotent by `request_id`.
+            public enum RecordUtterance {
+                /// The request message type.
+                public typealias Input = RecV1.RecordUtteranceRequest
+                /// The response message type.
+                public typealias Output = RecV1.RecordUtteranceResponse
+                /// `voiceshop.rec.v1.Rec/RecordUtterance`: unary, idempotent (retried on UNAVAILABLE).
+                public static let descriptor = MethodDescriptor(
+                    service: RecV1.Rec.serviceName,
+                    method: "RecordUtterance",
+                    kind: .unary,
+                    isIdempotent: true
+                )
+            }
+
             /// Every method of the service, in declaration order.
             public static let descriptors: [MethodDescriptor] = [
                 Search.descriptor,
@@ -255,6 +272,7 @@ extension RecV1 {
                 RequestReturn.descriptor,
                 ForgetUser.descriptor,
                 Vocabulary.descriptor,
+                RecordUtterance.descriptor,
             ]
         }
 
@@ -315,6 +333,12 @@ extension RecV1 {
             /// The catalog's vocabulary, so asr-svc and nlu-svc can adapt to it.
             func vocabulary(request: RecV1.VocabularyRequest, context: ServerContext) async throws
                 -> RecV1.VocabularyResponse
+
+            /// Records one utterance (a voice or typed request the gateway served) for the voice
+            /// funnel: its intent, ASR confidence and how many results it showed. No text and no user
+            /// id are stored. Idempotent by `request_id`.
+            func recordUtterance(request: RecV1.RecordUtteranceRequest, context: ServerContext) async throws
+                -> RecV1.RecordUtteranceResponse
         }
 
         /// A typed client of `voiceshop.rec.v1.Rec`.
@@ -448,6 +472,16 @@ extension RecV1 {
             {
                 try await channel.unary(Method.Vocabulary.descriptor, request: request, options: options)
             }
+
+            /// Records one utterance (a voice or typed request the gateway served) for the voice
+            /// funnel: its intent, ASR confidence and how many results it showed. No text and no user
+            /// id are stored. Idempotent by `request_id`.
+            /// - Throws: `RPCError` with the status the call ended with.
+            public func recordUtterance(_ request: RecV1.RecordUtteranceRequest, options: CallOptions = .defaults)
+                async throws -> RecV1.RecordUtteranceResponse
+            {
+                try await channel.unary(Method.RecordUtterance.descriptor, request: request, options: options)
+            }
         }
     }
 }
@@ -514,6 +548,10 @@ extension RecV1.Rec.ServiceProtocol {
         router.registerUnary(RecV1.Rec.Method.Vocabulary.descriptor) {
             (request: RecV1.VocabularyRequest, context: ServerContext) in
             try await self.vocabulary(request: request, context: context)
+        }
+        router.registerUnary(RecV1.Rec.Method.RecordUtterance.descriptor) {
+            (request: RecV1.RecordUtteranceRequest, context: ServerContext) in
+            try await self.recordUtterance(request: request, context: context)
         }
     }
 }

@@ -2298,4 +2298,180 @@ extension RecV1 {
         }
     }
 
+    /// One utterance the gateway served.
+    public struct RecordUtteranceRequest: ProtoMessage, Hashable, Sendable {
+        /// The proto message's full name.
+        public static let protoMessageName = "voiceshop.rec.v1.RecordUtteranceRequest"
+
+        /// The request's x-request-id: the events that follow from it carry the same id.
+        public var requestID: String = ""
+        /// "voice" (speech recognised) or "text" (typed).
+        public var source: String = ""
+        /// The intent, as the REST API names it ("search_products", "add_to_cart", …).
+        public var intent: String = ""
+        /// The top ASR alternative's confidence, 0 to 1; ignored for typed requests.
+        public var asrConfidence: Float = 0
+        /// How many products the answer showed.
+        public var resultsShown: Int32 = 0
+        /// When it happened, in Unix milliseconds; 0 means now.
+        public var occurredAtMs: Int64 = 0
+
+        /// A message with every field at its default value.
+        public init() {}
+
+        /// A message with the given fields; the others keep their default values.
+        public init(
+            requestID: String = "",
+            source: String = "",
+            intent: String = "",
+            asrConfidence: Float = 0,
+            resultsShown: Int32 = 0,
+            occurredAtMs: Int64 = 0
+        ) {
+            self.requestID = requestID
+            self.source = source
+            self.intent = intent
+            self.asrConfidence = asrConfidence
+            self.resultsShown = resultsShown
+            self.occurredAtMs = occurredAtMs
+        }
+    }
+
+    /// Whether the utterance was new.
+    public struct RecordUtteranceResponse: ProtoMessage, Hashable, Sendable {
+        /// The proto message's full name.
+        public static let protoMessageName = "voiceshop.rec.v1.RecordUtteranceResponse"
+
+        /// False when the request id was recorded before (the call was a retry).
+        public var recorded: Bool = false
+
+        /// A message with every field at its default value.
+        public init() {}
+
+        /// A message with the given fields; the others keep their default values.
+        public init(
+            recorded: Bool = false
+        ) {
+            self.recorded = recorded
+        }
+    }
+
+    /// The window of a funnel report, in Unix milliseconds: [since, until).
+    public struct FunnelRequest: ProtoMessage, Hashable, Sendable {
+        /// The proto message's full name.
+        public static let protoMessageName = "voiceshop.rec.v1.FunnelRequest"
+
+        /// 0 means 24 hours before `until_ms`.
+        public var sinceMs: Int64 = 0
+        /// 0 means now.
+        public var untilMs: Int64 = 0
+
+        /// A message with every field at its default value.
+        public init() {}
+
+        /// A message with the given fields; the others keep their default values.
+        public init(
+            sinceMs: Int64 = 0,
+            untilMs: Int64 = 0
+        ) {
+            self.sinceMs = sinceMs
+            self.untilMs = untilMs
+        }
+    }
+
+    /// How many utterances reached each stage. A later stage counts an utterance when at least
+    /// one event carrying its request id is of that type.
+    public struct FunnelStages: ProtoMessage, Hashable, Sendable {
+        /// The proto message's full name.
+        public static let protoMessageName = "voiceshop.rec.v1.FunnelStages"
+
+        /// Utterances recorded in the window.
+        public var utterances: Int64 = 0
+        /// Utterances whose answer showed at least one product.
+        public var resultsShown: Int64 = 0
+        /// Utterances followed by a click on a product they showed.
+        public var clicked: Int64 = 0
+        /// Utterances followed by an add to cart.
+        public var addedToCart: Int64 = 0
+        /// Utterances followed by a purchase.
+        public var purchased: Int64 = 0
+
+        /// A message with every field at its default value.
+        public init() {}
+
+        /// A message with the given fields; the others keep their default values.
+        public init(
+            utterances: Int64 = 0,
+            resultsShown: Int64 = 0,
+            clicked: Int64 = 0,
+            addedToCart: Int64 = 0,
+            purchased: Int64 = 0
+        ) {
+            self.utterances = utterances
+            self.resultsShown = resultsShown
+            self.clicked = clicked
+            self.addedToCart = addedToCart
+            self.purchased = purchased
+        }
+    }
+
+    /// The funnel of one group.
+    public struct FunnelGroup: ProtoMessage, Hashable, Sendable {
+        /// The proto message's full name.
+        public static let protoMessageName = "voiceshop.rec.v1.FunnelGroup"
+
+        /// The group: a confidence bucket ("text", "0.0-0.5", "0.5-0.7", "0.7-0.9", "0.9-1.0") or
+        /// an intent.
+        public var key: String = ""
+        /// The group's stages.
+        public var stages: RecV1.FunnelStages? = nil
+
+        /// A message with every field at its default value.
+        public init() {}
+
+        /// A message with the given fields; the others keep their default values.
+        public init(
+            key: String = "",
+            stages: RecV1.FunnelStages? = nil
+        ) {
+            self.key = key
+            self.stages = stages
+        }
+    }
+
+    /// The funnel report.
+    public struct FunnelResponse: ProtoMessage, Hashable, Sendable {
+        /// The proto message's full name.
+        public static let protoMessageName = "voiceshop.rec.v1.FunnelResponse"
+
+        /// The window's start, in Unix milliseconds.
+        public var sinceMs: Int64 = 0
+        /// The window's end (exclusive), in Unix milliseconds.
+        public var untilMs: Int64 = 0
+        /// Every utterance of the window.
+        public var overall: RecV1.FunnelStages? = nil
+        /// By the top ASR alternative's confidence; typed requests are the "text" bucket.
+        public var byConfidence: [RecV1.FunnelGroup] = []
+        /// By intent, largest first.
+        public var byIntent: [RecV1.FunnelGroup] = []
+
+        /// A message with every field at its default value.
+        public init() {}
+
+        /// A message with the given fields; the others keep their default values.
+        public init(
+            sinceMs: Int64 = 0,
+            untilMs: Int64 = 0,
+            overall: RecV1.FunnelStages? = nil,
+            byConfidence: [RecV1.FunnelGroup] = [],
+            byIntent: [RecV1.FunnelGroup] = []
+        ) {
+            self.sinceMs = sinceMs
+            self.untilMs = untilMs
+            self.overall = overall
+            self.byConfidence = byConfidence
+            self.byIntent = byIntent
+        }
+    }
+
 }

@@ -259,6 +259,15 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
             vocabularyVersion: version)
     }
 
+    public func funnel(request: RecV1.FunnelRequest, context: ServerContext) async throws -> RecV1.FunnelResponse {
+        let until = request.untilMs > 0 ? request.untilMs : FunnelStore.nowMs()
+        let since = request.sinceMs > 0 ? request.sinceMs : until - 86_400_000
+        guard since >= 0, since < until else {
+            throw RPCError(code: .invalidArgument, message: "since_ms must be before until_ms.")
+        }
+        return try await runtime.transaction(context) { try FunnelStore.report(sinceMs: since, untilMs: until, $0) }
+    }
+
     public func stats(request: RecV1.StatsRequest, context: ServerContext) async throws -> RecV1.StatsResponse {
         let row = try await runtime.transaction(context) { connection in
             try connection.query(

@@ -220,6 +220,27 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         }
     }
 
+    // MARK: - Funnel
+
+    public func recordUtterance(request: RecV1.RecordUtteranceRequest, context: ServerContext) async throws
+        -> RecV1.RecordUtteranceResponse
+    {
+        guard !request.requestID.isEmpty, request.requestID.utf8.count <= 128 else {
+            throw RPCError(code: .invalidArgument, message: "request_id is required (at most 128 bytes).")
+        }
+        guard request.source == "voice" || request.source == "text" else {
+            throw RPCError(code: .invalidArgument, message: "source must be voice or text, not '\(request.source)'.")
+        }
+        guard !request.intent.isEmpty, request.intent.utf8.count <= 64 else {
+            throw RPCError(code: .invalidArgument, message: "intent is required (at most 64 bytes).")
+        }
+        guard (0...1).contains(request.asrConfidence), request.resultsShown >= 0, request.occurredAtMs >= 0 else {
+            throw RPCError(code: .invalidArgument, message: "asr_confidence must be from 0 to 1; results_shown and occurred_at_ms must not be negative.")
+        }
+        let recorded = try await runtime.transaction(context) { try FunnelStore.record(request, $0) }
+        return RecV1.RecordUtteranceResponse(recorded: recorded)
+    }
+
     // MARK: - Events
 
     public func recordEvent(request: RecV1.RecordEventRequest, context: ServerContext) async throws

@@ -2527,6 +2527,276 @@ void   voiceshop__rec__v1__stats_response__free_unpacked
   assert(message->base.descriptor == &voiceshop__rec__v1__stats_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   voiceshop__rec__v1__record_utterance_request__init
+                     (Voiceshop__Rec__V1__RecordUtteranceRequest         *message)
+{
+  static const Voiceshop__Rec__V1__RecordUtteranceRequest init_value = VOICESHOP__REC__V1__RECORD_UTTERANCE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t voiceshop__rec__v1__record_utterance_request__get_packed_size
+                     (const Voiceshop__Rec__V1__RecordUtteranceRequest *message)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterance_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t voiceshop__rec__v1__record_utterance_request__pack
+                     (const Voiceshop__Rec__V1__RecordUtteranceRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterance_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t voiceshop__rec__v1__record_utterance_request__pack_to_buffer
+                     (const Voiceshop__Rec__V1__RecordUtteranceRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterance_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Voiceshop__Rec__V1__RecordUtteranceRequest *
+       voiceshop__rec__v1__record_utterance_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Voiceshop__Rec__V1__RecordUtteranceRequest *)
+     protobuf_c_message_unpack (&voiceshop__rec__v1__record_utterance_request__descriptor,
+                                allocator, len, data);
+}
+void   voiceshop__rec__v1__record_utterance_request__free_unpacked
+                     (Voiceshop__Rec__V1__RecordUtteranceRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterance_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   voiceshop__rec__v1__record_utterance_response__init
+                     (Voiceshop__Rec__V1__RecordUtteranceResponse         *message)
+{
+  static const Voiceshop__Rec__V1__RecordUtteranceResponse init_value = VOICESHOP__REC__V1__RECORD_UTTERANCE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t voiceshop__rec__v1__record_utterance_response__get_packed_size
+                     (const Voiceshop__Rec__V1__RecordUtteranceResponse *message)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterance_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t voiceshop__rec__v1__record_utterance_response__pack
+                     (const Voiceshop__Rec__V1__RecordUtteranceResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterance_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t voiceshop__rec__v1__record_utterance_response__pack_to_buffer
+                     (const Voiceshop__Rec__V1__RecordUtteranceResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterance_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Voiceshop__Rec__V1__RecordUtteranceResponse *
+       voiceshop__rec__v1__record_utterance_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Voiceshop__Rec__V1__RecordUtteranceResponse *)
+     protobuf_c_message_unpack (&voiceshop__rec__v1__record_utterance_response__descriptor,
+                                allocator, len, data);
+}
+void   voiceshop__rec__v1__record_utterance_response__free_unpacked
+                     (Voiceshop__Rec__V1__RecordUtteranceResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterance_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   voiceshop__rec__v1__funnel_request__init
+                     (Voiceshop__Rec__V1__FunnelRequest         *message)
+{
+  static const Voiceshop__Rec__V1__FunnelRequest init_value = VOICESHOP__REC__V1__FUNNEL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t voiceshop__rec__v1__funnel_request__get_packed_size
+                     (const Voiceshop__Rec__V1__FunnelRequest *message)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t voiceshop__rec__v1__funnel_request__pack
+                     (const Voiceshop__Rec__V1__FunnelRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t voiceshop__rec__v1__funnel_request__pack_to_buffer
+                     (const Voiceshop__Rec__V1__FunnelRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Voiceshop__Rec__V1__FunnelRequest *
+       voiceshop__rec__v1__funnel_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Voiceshop__Rec__V1__FunnelRequest *)
+     protobuf_c_message_unpack (&voiceshop__rec__v1__funnel_request__descriptor,
+                                allocator, len, data);
+}
+void   voiceshop__rec__v1__funnel_request__free_unpacked
+                     (Voiceshop__Rec__V1__FunnelRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   voiceshop__rec__v1__funnel_stages__init
+                     (Voiceshop__Rec__V1__FunnelStages         *message)
+{
+  static const Voiceshop__Rec__V1__FunnelStages init_value = VOICESHOP__REC__V1__FUNNEL_STAGES__INIT;
+  *message = init_value;
+}
+size_t voiceshop__rec__v1__funnel_stages__get_packed_size
+                     (const Voiceshop__Rec__V1__FunnelStages *message)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_stages__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t voiceshop__rec__v1__funnel_stages__pack
+                     (const Voiceshop__Rec__V1__FunnelStages *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_stages__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t voiceshop__rec__v1__funnel_stages__pack_to_buffer
+                     (const Voiceshop__Rec__V1__FunnelStages *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_stages__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Voiceshop__Rec__V1__FunnelStages *
+       voiceshop__rec__v1__funnel_stages__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Voiceshop__Rec__V1__FunnelStages *)
+     protobuf_c_message_unpack (&voiceshop__rec__v1__funnel_stages__descriptor,
+                                allocator, len, data);
+}
+void   voiceshop__rec__v1__funnel_stages__free_unpacked
+                     (Voiceshop__Rec__V1__FunnelStages *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_stages__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   voiceshop__rec__v1__funnel_group__init
+                     (Voiceshop__Rec__V1__FunnelGroup         *message)
+{
+  static const Voiceshop__Rec__V1__FunnelGroup init_value = VOICESHOP__REC__V1__FUNNEL_GROUP__INIT;
+  *message = init_value;
+}
+size_t voiceshop__rec__v1__funnel_group__get_packed_size
+                     (const Voiceshop__Rec__V1__FunnelGroup *message)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_group__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t voiceshop__rec__v1__funnel_group__pack
+                     (const Voiceshop__Rec__V1__FunnelGroup *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_group__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t voiceshop__rec__v1__funnel_group__pack_to_buffer
+                     (const Voiceshop__Rec__V1__FunnelGroup *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_group__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Voiceshop__Rec__V1__FunnelGroup *
+       voiceshop__rec__v1__funnel_group__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Voiceshop__Rec__V1__FunnelGroup *)
+     protobuf_c_message_unpack (&voiceshop__rec__v1__funnel_group__descriptor,
+                                allocator, len, data);
+}
+void   voiceshop__rec__v1__funnel_group__free_unpacked
+                     (Voiceshop__Rec__V1__FunnelGroup *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_group__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   voiceshop__rec__v1__funnel_response__init
+                     (Voiceshop__Rec__V1__FunnelResponse         *message)
+{
+  static const Voiceshop__Rec__V1__FunnelResponse init_value = VOICESHOP__REC__V1__FUNNEL_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t voiceshop__rec__v1__funnel_response__get_packed_size
+                     (const Voiceshop__Rec__V1__FunnelResponse *message)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t voiceshop__rec__v1__funnel_response__pack
+                     (const Voiceshop__Rec__V1__FunnelResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t voiceshop__rec__v1__funnel_response__pack_to_buffer
+                     (const Voiceshop__Rec__V1__FunnelResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Voiceshop__Rec__V1__FunnelResponse *
+       voiceshop__rec__v1__funnel_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Voiceshop__Rec__V1__FunnelResponse *)
+     protobuf_c_message_unpack (&voiceshop__rec__v1__funnel_response__descriptor,
+                                allocator, len, data);
+}
+void   voiceshop__rec__v1__funnel_response__free_unpacked
+                     (Voiceshop__Rec__V1__FunnelResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &voiceshop__rec__v1__funnel_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor voiceshop__rec__v1__attribute__field_descriptors[2] =
 {
   {
@@ -6962,6 +7232,429 @@ const ProtobufCMessageDescriptor voiceshop__rec__v1__stats_response__descriptor 
   (ProtobufCMessageInit) voiceshop__rec__v1__stats_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor voiceshop__rec__v1__record_utterance_request__field_descriptors[6] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__RecordUtteranceRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__RecordUtteranceRequest, source),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "intent",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__RecordUtteranceRequest, intent),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "asr_confidence",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__RecordUtteranceRequest, asr_confidence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "results_shown",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__RecordUtteranceRequest, results_shown),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "occurred_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__RecordUtteranceRequest, occurred_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned voiceshop__rec__v1__record_utterance_request__field_indices_by_name[] = {
+  3,   /* field[3] = asr_confidence */
+  2,   /* field[2] = intent */
+  5,   /* field[5] = occurred_at_ms */
+  0,   /* field[0] = request_id */
+  4,   /* field[4] = results_shown */
+  1,   /* field[1] = source */
+};
+static const ProtobufCIntRange voiceshop__rec__v1__record_utterance_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterance_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "voiceshop.rec.v1.RecordUtteranceRequest",
+  "RecordUtteranceRequest",
+  "Voiceshop__Rec__V1__RecordUtteranceRequest",
+  "voiceshop.rec.v1",
+  sizeof(Voiceshop__Rec__V1__RecordUtteranceRequest),
+  6,
+  voiceshop__rec__v1__record_utterance_request__field_descriptors,
+  voiceshop__rec__v1__record_utterance_request__field_indices_by_name,
+  1,  voiceshop__rec__v1__record_utterance_request__number_ranges,
+  (ProtobufCMessageInit) voiceshop__rec__v1__record_utterance_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor voiceshop__rec__v1__record_utterance_response__field_descriptors[1] =
+{
+  {
+    "recorded",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__RecordUtteranceResponse, recorded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned voiceshop__rec__v1__record_utterance_response__field_indices_by_name[] = {
+  0,   /* field[0] = recorded */
+};
+static const ProtobufCIntRange voiceshop__rec__v1__record_utterance_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterance_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "voiceshop.rec.v1.RecordUtteranceResponse",
+  "RecordUtteranceResponse",
+  "Voiceshop__Rec__V1__RecordUtteranceResponse",
+  "voiceshop.rec.v1",
+  sizeof(Voiceshop__Rec__V1__RecordUtteranceResponse),
+  1,
+  voiceshop__rec__v1__record_utterance_response__field_descriptors,
+  voiceshop__rec__v1__record_utterance_response__field_indices_by_name,
+  1,  voiceshop__rec__v1__record_utterance_response__number_ranges,
+  (ProtobufCMessageInit) voiceshop__rec__v1__record_utterance_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor voiceshop__rec__v1__funnel_request__field_descriptors[2] =
+{
+  {
+    "since_ms",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelRequest, since_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "until_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelRequest, until_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned voiceshop__rec__v1__funnel_request__field_indices_by_name[] = {
+  0,   /* field[0] = since_ms */
+  1,   /* field[1] = until_ms */
+};
+static const ProtobufCIntRange voiceshop__rec__v1__funnel_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "voiceshop.rec.v1.FunnelRequest",
+  "FunnelRequest",
+  "Voiceshop__Rec__V1__FunnelRequest",
+  "voiceshop.rec.v1",
+  sizeof(Voiceshop__Rec__V1__FunnelRequest),
+  2,
+  voiceshop__rec__v1__funnel_request__field_descriptors,
+  voiceshop__rec__v1__funnel_request__field_indices_by_name,
+  1,  voiceshop__rec__v1__funnel_request__number_ranges,
+  (ProtobufCMessageInit) voiceshop__rec__v1__funnel_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor voiceshop__rec__v1__funnel_stages__field_descriptors[5] =
+{
+  {
+    "utterances",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelStages, utterances),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "results_shown",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelStages, results_shown),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "clicked",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelStages, clicked),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "added_to_cart",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelStages, added_to_cart),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "purchased",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelStages, purchased),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned voiceshop__rec__v1__funnel_stages__field_indices_by_name[] = {
+  3,   /* field[3] = added_to_cart */
+  2,   /* field[2] = clicked */
+  4,   /* field[4] = purchased */
+  1,   /* field[1] = results_shown */
+  0,   /* field[0] = utterances */
+};
+static const ProtobufCIntRange voiceshop__rec__v1__funnel_stages__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_stages__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "voiceshop.rec.v1.FunnelStages",
+  "FunnelStages",
+  "Voiceshop__Rec__V1__FunnelStages",
+  "voiceshop.rec.v1",
+  sizeof(Voiceshop__Rec__V1__FunnelStages),
+  5,
+  voiceshop__rec__v1__funnel_stages__field_descriptors,
+  voiceshop__rec__v1__funnel_stages__field_indices_by_name,
+  1,  voiceshop__rec__v1__funnel_stages__number_ranges,
+  (ProtobufCMessageInit) voiceshop__rec__v1__funnel_stages__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor voiceshop__rec__v1__funnel_group__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelGroup, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stages",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelGroup, stages),
+    &voiceshop__rec__v1__funnel_stages__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned voiceshop__rec__v1__funnel_group__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = stages */
+};
+static const ProtobufCIntRange voiceshop__rec__v1__funnel_group__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_group__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "voiceshop.rec.v1.FunnelGroup",
+  "FunnelGroup",
+  "Voiceshop__Rec__V1__FunnelGroup",
+  "voiceshop.rec.v1",
+  sizeof(Voiceshop__Rec__V1__FunnelGroup),
+  2,
+  voiceshop__rec__v1__funnel_group__field_descriptors,
+  voiceshop__rec__v1__funnel_group__field_indices_by_name,
+  1,  voiceshop__rec__v1__funnel_group__number_ranges,
+  (ProtobufCMessageInit) voiceshop__rec__v1__funnel_group__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor voiceshop__rec__v1__funnel_response__field_descriptors[5] =
+{
+  {
+    "since_ms",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelResponse, since_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "until_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelResponse, until_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overall",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__FunnelResponse, overall),
+    &voiceshop__rec__v1__funnel_stages__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_confidence",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Voiceshop__Rec__V1__FunnelResponse, n_by_confidence),
+    offsetof(Voiceshop__Rec__V1__FunnelResponse, by_confidence),
+    &voiceshop__rec__v1__funnel_group__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_intent",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Voiceshop__Rec__V1__FunnelResponse, n_by_intent),
+    offsetof(Voiceshop__Rec__V1__FunnelResponse, by_intent),
+    &voiceshop__rec__v1__funnel_group__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned voiceshop__rec__v1__funnel_response__field_indices_by_name[] = {
+  3,   /* field[3] = by_confidence */
+  4,   /* field[4] = by_intent */
+  2,   /* field[2] = overall */
+  0,   /* field[0] = since_ms */
+  1,   /* field[1] = until_ms */
+};
+static const ProtobufCIntRange voiceshop__rec__v1__funnel_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "voiceshop.rec.v1.FunnelResponse",
+  "FunnelResponse",
+  "Voiceshop__Rec__V1__FunnelResponse",
+  "voiceshop.rec.v1",
+  sizeof(Voiceshop__Rec__V1__FunnelResponse),
+  5,
+  voiceshop__rec__v1__funnel_response__field_descriptors,
+  voiceshop__rec__v1__funnel_response__field_indices_by_name,
+  1,  voiceshop__rec__v1__funnel_response__number_ranges,
+  (ProtobufCMessageInit) voiceshop__rec__v1__funnel_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue voiceshop__rec__v1__sort__enum_values_by_number[6] =
 {
   { "SORT_UNSPECIFIED", "VOICESHOP__REC__V1__SORT__SORT_UNSPECIFIED", 0 },
@@ -7206,7 +7899,7 @@ const ProtobufCEnumDescriptor voiceshop__rec__v1__import_format__descriptor =
   voiceshop__rec__v1__import_format__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor voiceshop__rec__v1__rec__method_descriptors[15] =
+static const ProtobufCMethodDescriptor voiceshop__rec__v1__rec__method_descriptors[16] =
 {
   { "Search", &voiceshop__rec__v1__search_request__descriptor, &voiceshop__rec__v1__search_response__descriptor },
   { "Recommend", &voiceshop__rec__v1__recommend_request__descriptor, &voiceshop__rec__v1__recommend_response__descriptor },
@@ -7223,6 +7916,7 @@ static const ProtobufCMethodDescriptor voiceshop__rec__v1__rec__method_descripto
   { "RequestReturn", &voiceshop__rec__v1__request_return_request__descriptor, &voiceshop__rec__v1__request_return_response__descriptor },
   { "ForgetUser", &voiceshop__rec__v1__forget_user_request__descriptor, &voiceshop__rec__v1__forget_user_response__descriptor },
   { "Vocabulary", &voiceshop__rec__v1__vocabulary_request__descriptor, &voiceshop__rec__v1__vocabulary_response__descriptor },
+  { "RecordUtterance", &voiceshop__rec__v1__record_utterance_request__descriptor, &voiceshop__rec__v1__record_utterance_response__descriptor },
 };
 const unsigned voiceshop__rec__v1__rec__method_indices_by_name[] = {
   7,        /* AddToCart */
@@ -7235,6 +7929,7 @@ const unsigned voiceshop__rec__v1__rec__method_indices_by_name[] = {
   4,        /* ListReviews */
   1,        /* Recommend */
   5,        /* RecordEvent */
+  15,        /* RecordUtterance */
   8,        /* RemoveFromCart */
   12,        /* RequestReturn */
   0,        /* Search */
@@ -7248,7 +7943,7 @@ const ProtobufCServiceDescriptor voiceshop__rec__v1__rec__descriptor =
   "Rec",
   "Voiceshop__Rec__V1__Rec",
   "voiceshop.rec.v1",
-  15,
+  16,
   voiceshop__rec__v1__rec__method_descriptors,
   voiceshop__rec__v1__rec__method_indices_by_name
 };
@@ -7372,6 +8067,14 @@ void voiceshop__rec__v1__rec__vocabulary(ProtobufCService *service,
   assert(service->descriptor == &voiceshop__rec__v1__rec__descriptor);
   service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void voiceshop__rec__v1__rec__record_utterance(ProtobufCService *service,
+                                               const Voiceshop__Rec__V1__RecordUtteranceRequest *input,
+                                               Voiceshop__Rec__V1__RecordUtteranceResponse_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &voiceshop__rec__v1__rec__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void voiceshop__rec__v1__rec__init (Voiceshop__Rec__V1__Rec_Service *service,
                                     Voiceshop__Rec__V1__Rec_ServiceDestroy destroy)
 {
@@ -7379,7 +8082,7 @@ void voiceshop__rec__v1__rec__init (Voiceshop__Rec__V1__Rec_Service *service,
                                      &voiceshop__rec__v1__rec__descriptor,
                                      (ProtobufCServiceDestroy) destroy);
 }
-static const ProtobufCMethodDescriptor voiceshop__rec__v1__catalog_admin__method_descriptors[6] =
+static const ProtobufCMethodDescriptor voiceshop__rec__v1__catalog_admin__method_descriptors[7] =
 {
   { "UpsertProduct", &voiceshop__rec__v1__upsert_product_request__descriptor, &voiceshop__rec__v1__upsert_product_response__descriptor },
   { "PatchProduct", &voiceshop__rec__v1__patch_product_request__descriptor, &voiceshop__rec__v1__product__descriptor },
@@ -7387,9 +8090,11 @@ static const ProtobufCMethodDescriptor voiceshop__rec__v1__catalog_admin__method
   { "ImportProducts", &voiceshop__rec__v1__import_products_request__descriptor, &voiceshop__rec__v1__import_products_response__descriptor },
   { "Reindex", &voiceshop__rec__v1__reindex_request__descriptor, &voiceshop__rec__v1__reindex_response__descriptor },
   { "Stats", &voiceshop__rec__v1__stats_request__descriptor, &voiceshop__rec__v1__stats_response__descriptor },
+  { "Funnel", &voiceshop__rec__v1__funnel_request__descriptor, &voiceshop__rec__v1__funnel_response__descriptor },
 };
 const unsigned voiceshop__rec__v1__catalog_admin__method_indices_by_name[] = {
   2,        /* DeleteProduct */
+  6,        /* Funnel */
   3,        /* ImportProducts */
   1,        /* PatchProduct */
   4,        /* Reindex */
@@ -7403,7 +8108,7 @@ const ProtobufCServiceDescriptor voiceshop__rec__v1__catalog_admin__descriptor =
   "CatalogAdmin",
   "Voiceshop__Rec__V1__CatalogAdmin",
   "voiceshop.rec.v1",
-  6,
+  7,
   voiceshop__rec__v1__catalog_admin__method_descriptors,
   voiceshop__rec__v1__catalog_admin__method_indices_by_name
 };
@@ -7454,6 +8159,14 @@ void voiceshop__rec__v1__catalog_admin__stats(ProtobufCService *service,
 {
   assert(service->descriptor == &voiceshop__rec__v1__catalog_admin__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void voiceshop__rec__v1__catalog_admin__funnel(ProtobufCService *service,
+                                               const Voiceshop__Rec__V1__FunnelRequest *input,
+                                               Voiceshop__Rec__V1__FunnelResponse_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &voiceshop__rec__v1__catalog_admin__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void voiceshop__rec__v1__catalog_admin__init (Voiceshop__Rec__V1__CatalogAdmin_Service *service,
                                               Voiceshop__Rec__V1__CatalogAdmin_ServiceDestroy destroy)

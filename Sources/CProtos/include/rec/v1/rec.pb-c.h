@@ -71,6 +71,12 @@ typedef struct Voiceshop__Rec__V1__ReindexRequest Voiceshop__Rec__V1__ReindexReq
 typedef struct Voiceshop__Rec__V1__ReindexResponse Voiceshop__Rec__V1__ReindexResponse;
 typedef struct Voiceshop__Rec__V1__StatsRequest Voiceshop__Rec__V1__StatsRequest;
 typedef struct Voiceshop__Rec__V1__StatsResponse Voiceshop__Rec__V1__StatsResponse;
+typedef struct Voiceshop__Rec__V1__RecordUtteranceRequest Voiceshop__Rec__V1__RecordUtteranceRequest;
+typedef struct Voiceshop__Rec__V1__RecordUtteranceResponse Voiceshop__Rec__V1__RecordUtteranceResponse;
+typedef struct Voiceshop__Rec__V1__FunnelRequest Voiceshop__Rec__V1__FunnelRequest;
+typedef struct Voiceshop__Rec__V1__FunnelStages Voiceshop__Rec__V1__FunnelStages;
+typedef struct Voiceshop__Rec__V1__FunnelGroup Voiceshop__Rec__V1__FunnelGroup;
+typedef struct Voiceshop__Rec__V1__FunnelResponse Voiceshop__Rec__V1__FunnelResponse;
 
 
 /* --- enums --- */
@@ -1924,6 +1930,166 @@ struct  Voiceshop__Rec__V1__StatsResponse
     , 0, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
+/*
+ * One utterance the gateway served.
+ */
+struct  Voiceshop__Rec__V1__RecordUtteranceRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The request's x-request-id: the events that follow from it carry the same id.
+   */
+  char *request_id;
+  /*
+   * "voice" (speech recognised) or "text" (typed).
+   */
+  char *source;
+  /*
+   * The intent, as the REST API names it ("search_products", "add_to_cart", …).
+   */
+  char *intent;
+  /*
+   * The top ASR alternative's confidence, 0 to 1; ignored for typed requests.
+   */
+  float asr_confidence;
+  /*
+   * How many products the answer showed.
+   */
+  int32_t results_shown;
+  /*
+   * When it happened, in Unix milliseconds; 0 means now.
+   */
+  int64_t occurred_at_ms;
+};
+#define VOICESHOP__REC__V1__RECORD_UTTERANCE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&voiceshop__rec__v1__record_utterance_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
+
+
+/*
+ * Whether the utterance was new.
+ */
+struct  Voiceshop__Rec__V1__RecordUtteranceResponse
+{
+  ProtobufCMessage base;
+  /*
+   * False when the request id was recorded before (the call was a retry).
+   */
+  protobuf_c_boolean recorded;
+};
+#define VOICESHOP__REC__V1__RECORD_UTTERANCE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&voiceshop__rec__v1__record_utterance_response__descriptor) \
+    , 0 }
+
+
+/*
+ * The window of a funnel report, in Unix milliseconds: [since, until).
+ */
+struct  Voiceshop__Rec__V1__FunnelRequest
+{
+  ProtobufCMessage base;
+  /*
+   * 0 means 24 hours before `until_ms`.
+   */
+  int64_t since_ms;
+  /*
+   * 0 means now.
+   */
+  int64_t until_ms;
+};
+#define VOICESHOP__REC__V1__FUNNEL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&voiceshop__rec__v1__funnel_request__descriptor) \
+    , 0, 0 }
+
+
+/*
+ * How many utterances reached each stage. A later stage counts an utterance when at least
+ * one event carrying its request id is of that type.
+ */
+struct  Voiceshop__Rec__V1__FunnelStages
+{
+  ProtobufCMessage base;
+  /*
+   * Utterances recorded in the window.
+   */
+  int64_t utterances;
+  /*
+   * Utterances whose answer showed at least one product.
+   */
+  int64_t results_shown;
+  /*
+   * Utterances followed by a click on a product they showed.
+   */
+  int64_t clicked;
+  /*
+   * Utterances followed by an add to cart.
+   */
+  int64_t added_to_cart;
+  /*
+   * Utterances followed by a purchase.
+   */
+  int64_t purchased;
+};
+#define VOICESHOP__REC__V1__FUNNEL_STAGES__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&voiceshop__rec__v1__funnel_stages__descriptor) \
+    , 0, 0, 0, 0, 0 }
+
+
+/*
+ * The funnel of one group.
+ */
+struct  Voiceshop__Rec__V1__FunnelGroup
+{
+  ProtobufCMessage base;
+  /*
+   * The group: a confidence bucket ("text", "0.0-0.5", "0.5-0.7", "0.7-0.9", "0.9-1.0") or
+   * an intent.
+   */
+  char *key;
+  /*
+   * The group's stages.
+   */
+  Voiceshop__Rec__V1__FunnelStages *stages;
+};
+#define VOICESHOP__REC__V1__FUNNEL_GROUP__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&voiceshop__rec__v1__funnel_group__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * The funnel report.
+ */
+struct  Voiceshop__Rec__V1__FunnelResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The window's start, in Unix milliseconds.
+   */
+  int64_t since_ms;
+  /*
+   * The window's end (exclusive), in Unix milliseconds.
+   */
+  int64_t until_ms;
+  /*
+   * Every utterance of the window.
+   */
+  Voiceshop__Rec__V1__FunnelStages *overall;
+  /*
+   * By the top ASR alternative's confidence; typed requests are the "text" bucket.
+   */
+  size_t n_by_confidence;
+  Voiceshop__Rec__V1__FunnelGroup **by_confidence;
+  /*
+   * By intent, largest first.
+   */
+  size_t n_by_intent;
+  Voiceshop__Rec__V1__FunnelGroup **by_intent;
+};
+#define VOICESHOP__REC__V1__FUNNEL_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&voiceshop__rec__v1__funnel_response__descriptor) \
+    , 0, 0, NULL, 0,NULL, 0,NULL }
+
+
 /* Voiceshop__Rec__V1__Attribute methods */
 void   voiceshop__rec__v1__attribute__init
                      (Voiceshop__Rec__V1__Attribute         *message);
@@ -2988,6 +3154,120 @@ Voiceshop__Rec__V1__StatsResponse *
 void   voiceshop__rec__v1__stats_response__free_unpacked
                      (Voiceshop__Rec__V1__StatsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Voiceshop__Rec__V1__RecordUtteranceRequest methods */
+void   voiceshop__rec__v1__record_utterance_request__init
+                     (Voiceshop__Rec__V1__RecordUtteranceRequest         *message);
+size_t voiceshop__rec__v1__record_utterance_request__get_packed_size
+                     (const Voiceshop__Rec__V1__RecordUtteranceRequest   *message);
+size_t voiceshop__rec__v1__record_utterance_request__pack
+                     (const Voiceshop__Rec__V1__RecordUtteranceRequest   *message,
+                      uint8_t             *out);
+size_t voiceshop__rec__v1__record_utterance_request__pack_to_buffer
+                     (const Voiceshop__Rec__V1__RecordUtteranceRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Voiceshop__Rec__V1__RecordUtteranceRequest *
+       voiceshop__rec__v1__record_utterance_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   voiceshop__rec__v1__record_utterance_request__free_unpacked
+                     (Voiceshop__Rec__V1__RecordUtteranceRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Voiceshop__Rec__V1__RecordUtteranceResponse methods */
+void   voiceshop__rec__v1__record_utterance_response__init
+                     (Voiceshop__Rec__V1__RecordUtteranceResponse         *message);
+size_t voiceshop__rec__v1__record_utterance_response__get_packed_size
+                     (const Voiceshop__Rec__V1__RecordUtteranceResponse   *message);
+size_t voiceshop__rec__v1__record_utterance_response__pack
+                     (const Voiceshop__Rec__V1__RecordUtteranceResponse   *message,
+                      uint8_t             *out);
+size_t voiceshop__rec__v1__record_utterance_response__pack_to_buffer
+                     (const Voiceshop__Rec__V1__RecordUtteranceResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Voiceshop__Rec__V1__RecordUtteranceResponse *
+       voiceshop__rec__v1__record_utterance_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   voiceshop__rec__v1__record_utterance_response__free_unpacked
+                     (Voiceshop__Rec__V1__RecordUtteranceResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Voiceshop__Rec__V1__FunnelRequest methods */
+void   voiceshop__rec__v1__funnel_request__init
+                     (Voiceshop__Rec__V1__FunnelRequest         *message);
+size_t voiceshop__rec__v1__funnel_request__get_packed_size
+                     (const Voiceshop__Rec__V1__FunnelRequest   *message);
+size_t voiceshop__rec__v1__funnel_request__pack
+                     (const Voiceshop__Rec__V1__FunnelRequest   *message,
+                      uint8_t             *out);
+size_t voiceshop__rec__v1__funnel_request__pack_to_buffer
+                     (const Voiceshop__Rec__V1__FunnelRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Voiceshop__Rec__V1__FunnelRequest *
+       voiceshop__rec__v1__funnel_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   voiceshop__rec__v1__funnel_request__free_unpacked
+                     (Voiceshop__Rec__V1__FunnelRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Voiceshop__Rec__V1__FunnelStages methods */
+void   voiceshop__rec__v1__funnel_stages__init
+                     (Voiceshop__Rec__V1__FunnelStages         *message);
+size_t voiceshop__rec__v1__funnel_stages__get_packed_size
+                     (const Voiceshop__Rec__V1__FunnelStages   *message);
+size_t voiceshop__rec__v1__funnel_stages__pack
+                     (const Voiceshop__Rec__V1__FunnelStages   *message,
+                      uint8_t             *out);
+size_t voiceshop__rec__v1__funnel_stages__pack_to_buffer
+                     (const Voiceshop__Rec__V1__FunnelStages   *message,
+                      ProtobufCBuffer     *buffer);
+Voiceshop__Rec__V1__FunnelStages *
+       voiceshop__rec__v1__funnel_stages__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   voiceshop__rec__v1__funnel_stages__free_unpacked
+                     (Voiceshop__Rec__V1__FunnelStages *message,
+                      ProtobufCAllocator *allocator);
+/* Voiceshop__Rec__V1__FunnelGroup methods */
+void   voiceshop__rec__v1__funnel_group__init
+                     (Voiceshop__Rec__V1__FunnelGroup         *message);
+size_t voiceshop__rec__v1__funnel_group__get_packed_size
+                     (const Voiceshop__Rec__V1__FunnelGroup   *message);
+size_t voiceshop__rec__v1__funnel_group__pack
+                     (const Voiceshop__Rec__V1__FunnelGroup   *message,
+                      uint8_t             *out);
+size_t voiceshop__rec__v1__funnel_group__pack_to_buffer
+                     (const Voiceshop__Rec__V1__FunnelGroup   *message,
+                      ProtobufCBuffer     *buffer);
+Voiceshop__Rec__V1__FunnelGroup *
+       voiceshop__rec__v1__funnel_group__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   voiceshop__rec__v1__funnel_group__free_unpacked
+                     (Voiceshop__Rec__V1__FunnelGroup *message,
+                      ProtobufCAllocator *allocator);
+/* Voiceshop__Rec__V1__FunnelResponse methods */
+void   voiceshop__rec__v1__funnel_response__init
+                     (Voiceshop__Rec__V1__FunnelResponse         *message);
+size_t voiceshop__rec__v1__funnel_response__get_packed_size
+                     (const Voiceshop__Rec__V1__FunnelResponse   *message);
+size_t voiceshop__rec__v1__funnel_response__pack
+                     (const Voiceshop__Rec__V1__FunnelResponse   *message,
+                      uint8_t             *out);
+size_t voiceshop__rec__v1__funnel_response__pack_to_buffer
+                     (const Voiceshop__Rec__V1__FunnelResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Voiceshop__Rec__V1__FunnelResponse *
+       voiceshop__rec__v1__funnel_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   voiceshop__rec__v1__funnel_response__free_unpacked
+                     (Voiceshop__Rec__V1__FunnelResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Voiceshop__Rec__V1__Attribute_Closure)
@@ -3158,6 +3438,24 @@ typedef void (*Voiceshop__Rec__V1__StatsRequest_Closure)
 typedef void (*Voiceshop__Rec__V1__StatsResponse_Closure)
                  (const Voiceshop__Rec__V1__StatsResponse *message,
                   void *closure_data);
+typedef void (*Voiceshop__Rec__V1__RecordUtteranceRequest_Closure)
+                 (const Voiceshop__Rec__V1__RecordUtteranceRequest *message,
+                  void *closure_data);
+typedef void (*Voiceshop__Rec__V1__RecordUtteranceResponse_Closure)
+                 (const Voiceshop__Rec__V1__RecordUtteranceResponse *message,
+                  void *closure_data);
+typedef void (*Voiceshop__Rec__V1__FunnelRequest_Closure)
+                 (const Voiceshop__Rec__V1__FunnelRequest *message,
+                  void *closure_data);
+typedef void (*Voiceshop__Rec__V1__FunnelStages_Closure)
+                 (const Voiceshop__Rec__V1__FunnelStages *message,
+                  void *closure_data);
+typedef void (*Voiceshop__Rec__V1__FunnelGroup_Closure)
+                 (const Voiceshop__Rec__V1__FunnelGroup *message,
+                  void *closure_data);
+typedef void (*Voiceshop__Rec__V1__FunnelResponse_Closure)
+                 (const Voiceshop__Rec__V1__FunnelResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -3225,6 +3523,10 @@ struct Voiceshop__Rec__V1__Rec_Service
                      const Voiceshop__Rec__V1__VocabularyRequest *input,
                      Voiceshop__Rec__V1__VocabularyResponse_Closure closure,
                      void *closure_data);
+  void (*record_utterance)(Voiceshop__Rec__V1__Rec_Service *service,
+                           const Voiceshop__Rec__V1__RecordUtteranceRequest *input,
+                           Voiceshop__Rec__V1__RecordUtteranceResponse_Closure closure,
+                           void *closure_data);
 };
 typedef void (*Voiceshop__Rec__V1__Rec_ServiceDestroy)(Voiceshop__Rec__V1__Rec_Service *);
 void voiceshop__rec__v1__rec__init (Voiceshop__Rec__V1__Rec_Service *service,
@@ -3247,7 +3549,8 @@ void voiceshop__rec__v1__rec__init (Voiceshop__Rec__V1__Rec_Service *service,
       function_prefix__ ## list_orders,\
       function_prefix__ ## request_return,\
       function_prefix__ ## forget_user,\
-      function_prefix__ ## vocabulary  }
+      function_prefix__ ## vocabulary,\
+      function_prefix__ ## record_utterance  }
 void voiceshop__rec__v1__rec__search(ProtobufCService *service,
                                      const Voiceshop__Rec__V1__SearchRequest *input,
                                      Voiceshop__Rec__V1__SearchResponse_Closure closure,
@@ -3308,6 +3611,10 @@ void voiceshop__rec__v1__rec__vocabulary(ProtobufCService *service,
                                          const Voiceshop__Rec__V1__VocabularyRequest *input,
                                          Voiceshop__Rec__V1__VocabularyResponse_Closure closure,
                                          void *closure_data);
+void voiceshop__rec__v1__rec__record_utterance(ProtobufCService *service,
+                                               const Voiceshop__Rec__V1__RecordUtteranceRequest *input,
+                                               Voiceshop__Rec__V1__RecordUtteranceResponse_Closure closure,
+                                               void *closure_data);
 typedef struct Voiceshop__Rec__V1__CatalogAdmin_Service Voiceshop__Rec__V1__CatalogAdmin_Service;
 struct Voiceshop__Rec__V1__CatalogAdmin_Service
 {
@@ -3336,6 +3643,10 @@ struct Voiceshop__Rec__V1__CatalogAdmin_Service
                 const Voiceshop__Rec__V1__StatsRequest *input,
                 Voiceshop__Rec__V1__StatsResponse_Closure closure,
                 void *closure_data);
+  void (*funnel)(Voiceshop__Rec__V1__CatalogAdmin_Service *service,
+                 const Voiceshop__Rec__V1__FunnelRequest *input,
+                 Voiceshop__Rec__V1__FunnelResponse_Closure closure,
+                 void *closure_data);
 };
 typedef void (*Voiceshop__Rec__V1__CatalogAdmin_ServiceDestroy)(Voiceshop__Rec__V1__CatalogAdmin_Service *);
 void voiceshop__rec__v1__catalog_admin__init (Voiceshop__Rec__V1__CatalogAdmin_Service *service,
@@ -3349,7 +3660,8 @@ void voiceshop__rec__v1__catalog_admin__init (Voiceshop__Rec__V1__CatalogAdmin_S
       function_prefix__ ## delete_product,\
       function_prefix__ ## import_products,\
       function_prefix__ ## reindex,\
-      function_prefix__ ## stats  }
+      function_prefix__ ## stats,\
+      function_prefix__ ## funnel  }
 void voiceshop__rec__v1__catalog_admin__upsert_product(ProtobufCService *service,
                                                        const Voiceshop__Rec__V1__UpsertProductRequest *input,
                                                        Voiceshop__Rec__V1__UpsertProductResponse_Closure closure,
@@ -3374,6 +3686,10 @@ void voiceshop__rec__v1__catalog_admin__stats(ProtobufCService *service,
                                               const Voiceshop__Rec__V1__StatsRequest *input,
                                               Voiceshop__Rec__V1__StatsResponse_Closure closure,
                                               void *closure_data);
+void voiceshop__rec__v1__catalog_admin__funnel(ProtobufCService *service,
+                                               const Voiceshop__Rec__V1__FunnelRequest *input,
+                                               Voiceshop__Rec__V1__FunnelResponse_Closure closure,
+                                               void *closure_data);
 
 /* --- descriptors --- */
 
@@ -3440,6 +3756,12 @@ extern const ProtobufCMessageDescriptor voiceshop__rec__v1__reindex_request__des
 extern const ProtobufCMessageDescriptor voiceshop__rec__v1__reindex_response__descriptor;
 extern const ProtobufCMessageDescriptor voiceshop__rec__v1__stats_request__descriptor;
 extern const ProtobufCMessageDescriptor voiceshop__rec__v1__stats_response__descriptor;
+extern const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterance_request__descriptor;
+extern const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterance_response__descriptor;
+extern const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_request__descriptor;
+extern const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_stages__descriptor;
+extern const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_group__descriptor;
+extern const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_response__descriptor;
 extern const ProtobufCServiceDescriptor voiceshop__rec__v1__rec__descriptor;
 extern const ProtobufCServiceDescriptor voiceshop__rec__v1__catalog_admin__descriptor;
 
