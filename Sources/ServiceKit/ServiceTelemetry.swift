@@ -35,7 +35,7 @@ public final class ServiceTelemetry: ServerCallObserver, Sendable {
         handling = registry.histogram(
             "grpc_server_handling_seconds", help: "Time from a call's request headers to its end, by method.", labels: labels)
         inFlight = registry.gauge("grpc_server_in_flight_calls", help: "gRPC calls being served now.")
-        connections = registry.gauge("grpc_server_connections", help: "HTTP/2 connections open now.")
+        connections = registry.gauge("grpc_server_open_connections", help: "HTTP/2 connections open now.")
         connectionsTotal = registry.counter("grpc_server_connections_total", help: "HTTP/2 connections accepted.")
     }
 

@@ -74,7 +74,7 @@ enum Entrypoint {
                 health.setAll(ready ? .serving : .notServing)
             }
             RecMetrics.register(in: setup.metrics, runtime: runtime, sync: sync)
-            var background: [any Service] = [sync]
+            var background: [any Service] = [sync, FunnelMetrics(runtime: runtime, registry: setup.metrics)]
             if let embeddings {
                 background.append(
                     EmbeddingWorker(

@@ -41,14 +41,14 @@ import Testing
             #expect(text.contains("grpc_server_handling_seconds_count{\(check)} 4\n"))
             #expect(text.contains(#"grpc_server_handled_total{grpc_service="unknown",grpc_method="unknown",grpc_type="unary",grpc_code="UNIMPLEMENTED"} 1"#))
             #expect(text.contains("grpc_server_in_flight_calls 0\n"))
-            #expect(text.contains("grpc_server_connections 1\n"))
+            #expect(text.contains("grpc_server_open_connections 1\n"))
             #expect(text.contains("grpc_server_connections_total 1\n"))
             #expect(text.contains("grpc_server_handlers_limit 256\n"))
             channel.close()
             server.beginGracefulShutdown()
             try await group.waitForAll()
         }
-        #expect(registry.render().contains("grpc_server_connections 0\n"))
+        #expect(registry.render().contains("grpc_server_open_connections 0\n"))
     }
 
     @Test func adminPortServesMetricsAndHealth() async throws {

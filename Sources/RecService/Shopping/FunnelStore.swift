@@ -80,8 +80,11 @@ enum FunnelStore {
             default: response.byIntent.append(RecV1.FunnelGroup(key: key, stages: stages))
             }
         }
-        // Buckets in their natural order (text first), not by size.
+        // Every bucket, in its natural order (text first), empty ones too.
         let order = ["text"] + buckets.map(\.key)
+        for key in order where !response.byConfidence.contains(where: { $0.key == key }) {
+            response.byConfidence.append(RecV1.FunnelGroup(key: key, stages: RecV1.FunnelStages()))
+        }
         response.byConfidence.sort { (order.firstIndex(of: $0.key) ?? 99) < (order.firstIndex(of: $1.key) ?? 99) }
         return response
     }
