@@ -54,7 +54,7 @@ DEFAULT_SHUTDOWN_GRACE_SECONDS = 25
 MIN_MARGIN_SECONDS = 1
 # Environment variables that carry secrets must come from a Secret, never from a literal value
 # or a ConfigMap.
-SECRET_NAME = re.compile(r"(PASSWORD|TOKEN|API_KEYS?|DATABASE_URL|SECRET)$")
+SECRET_NAME = re.compile(r"(PASSWORD|TOKEN|API_KEYS?|HASH_KEY|DATABASE_URL|SECRET)$")
 
 
 @dataclass

@@ -72,7 +72,7 @@ def test_build_and_runtime_stages(service):
     assert "ldd" in text and "not found" in text, "the build checks that every shared library resolves"
     for instruction in runtime:
         if instruction.startswith(("ENV ", "ARG ")):
-            assert not re.search(r"(PASSWORD|TOKEN|API_KEYS?|DATABASE_URL|SECRET)=", instruction), instruction
+            assert not re.search(r"(PASSWORD|TOKEN|API_KEYS?|HASH_KEY|DATABASE_URL|SECRET)=", instruction), instruction
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -85,3 +85,82 @@ def test_exposed_ports_are_the_deployment_ports(service):
         deployment = yaml.safe_load(f)
     ports = {p["containerPort"] for c in deployment["spec"]["template"]["spec"]["containers"] for p in c["ports"]}
     assert exposed == ports
+
+
+# --- the runtime libraries follow Package.swift ----------------------------------------------
+
+# Each C library a target links (`link` in a Sources/C*/module.modulemap, or .linkedLibrary in
+# Package.swift) → the Debian 12 packages that provide it: (to build against, at run time; None
+# when every image already has it). A library missing here fails
+# test_every_linked_library_is_known: decide which packages bring it, and the checks below then
+# demand them in the images of the services that link it.
+DEBIAN_PACKAGES = {
+    "nghttp2": ("libnghttp2-dev", "libnghttp2-14"),
+    "protobuf-c": ("libprotobuf-c-dev", "libprotobuf-c1"),
+    "pq": ("libpq-dev", "libpq5"),
+    "crypto": ("libssl-dev", "libssl3"),
+    "pocketsphinx": ("libpocketsphinx-dev", "libpocketsphinx3"),
+    "sphinxbase": ("libsphinxbase-dev", "libsphinxbase3"),
+    "sphinxad": ("libsphinxbase-dev", "libsphinxbase3"),
+    "flite": ("flite1-dev", "libflite1"),
+    "flite_cmulex": ("flite1-dev", "libflite1"),
+    "flite_usenglish": ("flite1-dev", "libflite1"),
+    "openblas": ("libopenblas-dev", "libopenblas0-pthread"),
+    "websockets": ("libwebsockets-dev", "libwebsockets17"),
+    "m": (None, None),
+    "mvec": (None, None),
+}
+
+
+def package_targets():
+    """Package.swift's targets: name → (dependencies, libraries it links)."""
+    text = open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()
+    starts = [m.start() for m in re.finditer(r'\bname:\s*"', text)]
+    targets = {}
+    for start, end in zip(starts, starts[1:] + [len(text)]):
+        chunk = text[start:end]
+        name = re.match(r'name:\s*"([^"]+)"', chunk).group(1)
+        deps = re.search(r"dependencies:\s*\[([^\]]*)\]", chunk)
+        links = set(re.findall(r'\.linkedLibrary\("([^"]+)"\)', chunk))
+        modulemap = os.path.join(ROOT, "Sources", name, "module.modulemap")
+        if os.path.exists(modulemap):
+            links |= set(re.findall(r'link\s+"([^"]+)"', open(modulemap, encoding="utf-8").read()))
+        targets[name] = (re.findall(r'"([^"]+)"', deps.group(1)) if deps else [], links)
+    return targets
+
+
+def linked_libraries(product):
+    targets, seen, todo, links = package_targets(), set(), [product], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in targets:
+            continue
+        seen.add(name)
+        deps, own = targets[name]
+        links |= own
+        todo += deps
+    return links
+
+
+def installed_packages(stage):
+    """Debian packages a stage installs (name=version pins)."""
+    runs = " ".join(i for i in stage[1] if i.startswith("RUN "))
+    return set(re.findall(r"([a-z0-9][a-z0-9.+-]+)=[0-9][^\s]*", runs))
+
+
+def test_every_linked_library_is_known():
+    links = set().union(*(linked_libraries(service) for service in SERVICES))
+    assert links, "no libraries found: the Package.swift parser broke"
+    unknown = sorted(links - set(DEBIAN_PACKAGES))
+    assert not unknown, f"add these libraries to DEBIAN_PACKAGES: {unknown}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_images_have_the_linked_libraries(service):
+    found = stages(DOCKERFILES[service])
+    links = linked_libraries(service)
+    for index, stage in ((0, "build"), (-1, "runtime")):
+        needed = {DEBIAN_PACKAGES[lib][index] for lib in links if lib in DEBIAN_PACKAGES} - {None}
+        missing = needed - installed_packages(found[index])
+        assert not missing, f"the {stage} stage lacks {sorted(missing)}"
+    assert "pkg-config" in installed_packages(found[0])
