@@ -1,5 +1,5 @@
 # VoiceShop developer entry points. CI runs `make test` (through .ci/run) in a fresh clone.
-#   make setup | models | build | release | generate | check-generated | test | test-interop | test-gateway | test-data | run | bench | lint | clean
+#   make setup | models | build | release | generate | check-generated | test | test-interop | test-gateway | test-data | test-deploy | run | bench | lint | clean
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 # Prerequisites run in the order written (setup before anything that needs its packages).
@@ -15,7 +15,7 @@ PYTEST_FLAGS ?= -q
 # What proto/generate.sh writes; check-generated fails if regenerating changes any of it.
 GENERATED := Sources/CProtos Sources/Protos/Generated
 
-.PHONY: help setup models build release generate check-generated test test-swift test-interop test-gateway test-data run bench bench-rpc bench-embeddings bench-nlu bench-rec bench-asr bench-gateway lint clean distclean
+.PHONY: help setup models build release generate check-generated test test-swift test-interop test-gateway test-data test-deploy run bench bench-rpc bench-embeddings bench-nlu bench-rec bench-asr bench-gateway lint clean distclean
 
 help:
 	@sed -n '1,2p' Makefile
@@ -47,8 +47,8 @@ check-generated: generate
 	fi
 	@echo "generated code is up to date"
 
-# Everything: unit, integration and interop tests, and the demo data check. Benchmarks are not part of it (make bench).
-test: setup models check-generated test-swift test-interop test-gateway test-data
+# Everything: unit, integration and interop tests, the demo data check and the deployment files. Benchmarks are not part of it (make bench).
+test: setup models check-generated test-swift test-interop test-gateway test-data test-deploy
 
 # Three passes, so CPU-heavy suites do not share the two cores with the transport's deadline
 # and keepalive tests (which measure wall-clock time): first the RPC layer and the light
@@ -79,6 +79,13 @@ test-gateway: setup
 test-data: setup
 	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/data
 
+# The deployment files (no build needed, no network, under a minute): hadolint on each
+# services/<svc>/Dockerfile, every kustomization under k8s/ rendered with kubectl kustomize and
+# validated against the Kubernetes schemas, and the policy tests (tests/deploy, docs/deploy.md).
+# hadolint, kubectl and the schemas are pinned PyPI wheels in the venv (tests/deploy/requirements.txt).
+test-deploy: setup
+	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/deploy
+
 run: setup models release
 	scripts/run-local
 
@@ -107,7 +114,7 @@ lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests
 
 clean:
-	rm -rf .build .pytest_cache tests/interop/__pycache__ tests/data/__pycache__ tests/data/.pytest_cache tests/gateway/__pycache__ tests/gateway/.pytest_cache
+	rm -rf .build .pytest_cache tests/interop/__pycache__ tests/data/__pycache__ tests/data/.pytest_cache tests/gateway/__pycache__ tests/gateway/.pytest_cache tests/deploy/__pycache__ tests/deploy/.pytest_cache
 
 # Also removes .voiceshop/ (the Python venv and any local PostgreSQL data).
 distclean: clean
