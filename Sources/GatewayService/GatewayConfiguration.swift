@@ -135,6 +135,8 @@ public struct GatewayConfiguration: Sendable {
         if let bytes = try number("max-header-bytes", 1024...65535) { http.maxHeaderBytes = Int(bytes) }
         if let count = try number("max-connections", 1...100_000) { http.maxConnections = Int(count) }
         if let seconds = try number("idle-timeout-seconds", 1...3600) { http.idleTimeoutSeconds = Int(seconds) }
+        // The common --shutdown-grace-seconds drains the HTTP side (WebSocket voice streams) too.
+        if let seconds = try number("shutdown-grace-seconds", 0...3600) { http.shutdownGracePeriod = .seconds(Int(seconds)) }
         if let seconds = try number("max-audio-seconds", 0.5...600) { maxAudioSeconds = seconds }
         if let ms = try number("voice-deadline-ms", 50...600_000) { voiceDeadline = .milliseconds(Int(ms)) }
         if let ms = try number("request-deadline-ms", 50...600_000) { requestDeadline = .milliseconds(Int(ms)) }

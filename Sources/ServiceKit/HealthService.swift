@@ -18,10 +18,18 @@ public final class HealthService: RegistrableRPCService, Sendable {
 
     private let state = Mutex(State())
 
-    /// Creates the service with the server (`""`) and `services` marked SERVING.
+    /// The service name that answers whether the process is alive rather than ready: it
+    /// stays SERVING while the process serves health at all, whatever the others say, so a
+    /// Kubernetes liveness probe (`grpc: {service: liveness}`) does not restart a pod that is
+    /// only waiting for its database or its models (its readiness probe takes it out of
+    /// rotation instead).
+    public static let liveness = "liveness"
+
+    /// Creates the service with the server (`""`), `liveness` and `services` marked SERVING.
     public init(serving services: [String] = []) {
         state.withLock { state in
             state.statuses[""] = .serving
+            state.statuses[Self.liveness] = .serving
             for service in services { state.statuses[service] = .serving }
         }
     }
@@ -36,15 +44,16 @@ public final class HealthService: RegistrableRPCService, Sendable {
         for continuation in continuations { continuation.yield(status) }
     }
 
-    /// Sets every known service (and the server) to `status`.
+    /// Sets every known service (and the server) to `status`; `liveness` keeps its own.
     public func setAll(_ status: Status) {
-        let services = state.withLock { Array($0.statuses.keys) }
+        let services = state.withLock { Array($0.statuses.keys) }.filter { $0 != Self.liveness }
         for service in services { setStatus(status, for: service) }
     }
 
-    /// Marks every service NOT_SERVING (at the start of a graceful shutdown).
+    /// Marks every service but `liveness` NOT_SERVING (at the start of a graceful shutdown:
+    /// the process is still alive while it drains).
     public func markAllNotServing() {
-        let services = state.withLock { Array($0.statuses.keys) }
+        let services = state.withLock { Array($0.statuses.keys) }.filter { $0 != Self.liveness }
         for service in services { setStatus(.notServing, for: service) }
     }
 

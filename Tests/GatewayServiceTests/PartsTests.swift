@@ -85,12 +85,22 @@ struct PartsTests {
 
     @Test("configuration: keys with rates, admin token, limits; bad values are refused")
     func configuration() throws {
-        let flags = ["api-keys": "web=abcdefgh12:5:10,plainkey-123", "admin-token": "0123456789", "max-audio-seconds": "12"]
+        let flags = [
+            "api-keys": "web=abcdefgh12:5:10,plainkey-123", "admin-token": "0123456789", "max-audio-seconds": "12",
+            "shutdown-grace-seconds": "40",
+        ]
         let configuration = try GatewayConfiguration(value: { flags[$0] }, environment: ["VOICESHOP_HTTP_PORT": "9090"]) { _ in "" }
         #expect(configuration.apiKeys.map(\.name) == ["web", "key-plai"])
         #expect(configuration.apiKeys[0].rate == 5 && configuration.apiKeys[0].burst == 10)
         #expect(configuration.http.port == 9090)
         #expect(configuration.maxAudioSeconds == 12)
+        #expect(configuration.http.shutdownGracePeriod == .seconds(40))
+        #expect(configuration.logHashKey == nil)
+        let keyed = try GatewayConfiguration(value: { _ in nil }, environment: ["VOICESHOP_LOG_HASH_KEY": "sixteen-chars-or-more"]) { _ in "" }
+        #expect(keyed.logHashKey == "sixteen-chars-or-more")
+        #expect(throws: GatewayConfiguration.ConfigurationError.self) {
+            try GatewayConfiguration(value: { _ in nil }, environment: ["VOICESHOP_LOG_HASH_KEY": "short"]) { _ in "" }
+        }
         #expect(throws: GatewayConfiguration.ConfigurationError.self) {
             try GatewayConfiguration(value: { $0 == "admin-token" ? "short" : nil }, environment: [:]) { _ in "" }
         }

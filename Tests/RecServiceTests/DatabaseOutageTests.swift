@@ -26,6 +26,8 @@ import Testing
             try await TestSupport.onOwnThread { try cluster.stop() }
             try await rec.eventually("health NOT_SERVING") { rec.health.status(of: "") == .notServing }
             #expect(rec.health.status(of: "voiceshop.rec.v1.Rec") == .notServing)
+            // Not ready, but alive: a liveness probe must not restart the pod for this.
+            #expect(rec.health.status(of: HealthService.liveness) == .serving)
             let failure = await #expect(throws: RPCError.self) {
                 try await rec.rec.addToCart(RecV1.AddToCartRequest(userID: "erin", productID: product))
             }
