@@ -79,6 +79,7 @@ struct ProtoRegistryTests {
                 "voiceshop.rec.v1.Rec", "voiceshop.testing.v1.TestService",
             ]
         )
-        #expect(ProtoRegistry.methods(ofService: "voiceshop.rec.v1.CatalogAdmin").count == 6)
+        #expect(ProtoRegistry.methods(ofService: "voiceshop.rec.v1.CatalogAdmin").count == 7)
+        #expect(ProtoRegistry.methods(ofService: "voiceshop.rec.v1.Rec").map(\.descriptor.method).contains("RecordUtterance"))
     }
 }
