@@ -47,6 +47,8 @@ var targets: [Target] = [
     // HTTP/1.1 with keep-alive, HTTP/2 (h2c) and WebSocket for the gateway's REST API.
     .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
     .target(name: "CLinux"),
+    // glibc's stub resolver (res_nquery): the gRPC `dns://SERVER/name:port` target asks one DNS server.
+    .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
     // AVX2 kernels for Sources/Embeddings (few-row matrix product, GELU through libmvec's
     // vector erff); optimised even in debug builds, or the Embeddings tests would crawl.
     .target(
@@ -88,7 +90,7 @@ var targets: [Target] = [
     // L3: transports.
     .target(
         name: "RPCHTTP2Transport",
-        dependencies: ["RPCCore", "NGHTTP2", "ServiceRuntime", "CLinux"],
+        dependencies: ["RPCCore", "NGHTTP2", "ServiceRuntime", "CLinux", "CResolv"],
         swiftSettings: strictSwiftSettings
     ),
     .testTarget(

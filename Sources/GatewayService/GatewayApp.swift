@@ -25,9 +25,15 @@ public enum GatewayApp {
                 throw GatewayConfiguration.ConfigurationError("--\(name)-addr '\(address)': \(error)")
             }
         }
-        let downstreams = Downstreams(
-            asr: try channel(configuration.asrAddress, "asr"), nlu: try channel(configuration.nluAddress, "nlu"),
-            rec: try channel(configuration.recAddress, "rec"))
+        let channels = [
+            ("asr-svc", try channel(configuration.asrAddress, "asr")), ("nlu-svc", try channel(configuration.nluAddress, "nlu")),
+            ("rec-svc", try channel(configuration.recAddress, "rec")),
+        ]
+        let downstreams = Downstreams(asr: channels[0].1, nlu: channels[1].1, rec: channels[2].1)
+        registry.collect(
+            "gateway_downstream_retries_total", help: "Downstream call attempts made again after UNAVAILABLE (a replica gone or draining).",
+            type: .counter, labels: ["service"]
+        ) { channels.map { (labels: [$0.0], value: Double($0.1.retriedCalls)) } }
         if configuration.apiKeys.isEmpty {
             logger.warning("no API keys configured: every /v1 request will get 401 (set --api-keys, --api-keys-file or VOICESHOP_API_KEY)")
         }

@@ -166,7 +166,8 @@ final class Subchannel: Sendable {
 ///
 /// The target is `host:port` (every address the name resolves to is used, and the name is
 /// resolved again every `resolveInterval`, so a Kubernetes headless Service that scales out
-/// is picked up) or a comma-separated list of them. Connections are kept open and calls are
+/// is picked up), a comma-separated list of them, or gRPC's `dns://DNS_SERVER:PORT/host:port`
+/// (the name asked of that DNS server alone; `dns:///host:port` is the system resolver). Connections are kept open and calls are
 /// multiplexed on them, balanced round-robin or least-outstanding. An address that fails to
 /// connect is ejected with exponential backoff and tried again after it. UNAVAILABLE is
 /// retried with backoff for idempotent methods, and for calls that never reached a server.
@@ -188,6 +189,10 @@ public final class HTTP2Channel: RPCChannel, Sendable {
     /// The settings.
     public let configuration: HTTP2ClientConfiguration
     private let state = Mutex(State())
+    private let retries = Atomic<Int>(0)
+
+    /// Attempts made again after an UNAVAILABLE (a server gone or draining), since start.
+    public var retriedCalls: Int { retries.load(ordering: .relaxed) }
 
     /// Creates a channel; nothing connects until the first call.
     /// - Parameters:
@@ -195,8 +200,14 @@ public final class HTTP2Channel: RPCChannel, Sendable {
     ///   - configuration: the settings.
     /// - Throws: `TransportError` when the target cannot be parsed.
     public init(target: String, configuration: HTTP2ClientConfiguration = HTTP2ClientConfiguration()) throws {
-        targets = try target.split(separator: ",").map { part in
-            try HostPort(parsing: String(part.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()))
+        var configuration = configuration
+        if let dns = try DNSTarget.parse(String(target.drop { $0 == " " })) {
+            targets = [dns.target]
+            if dns.server != nil { configuration.resolver = { _ in try dns.resolve() } }
+        } else {
+            targets = try target.split(separator: ",").map { part in
+                try HostPort(parsing: String(part.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()))
+            }
         }
         guard !targets.isEmpty else { throw TransportError("No target given.") }
         self.configuration = configuration
@@ -320,6 +331,7 @@ public final class HTTP2Channel: RPCChannel, Sendable {
                 let canRetry = failure.error.code == .unavailable && (retryable || failure.notSent)
                 let timeLeft = deadline.map { $0 - .now > backoff } ?? true
                 guard canRetry, attempt < configuration.maxAttempts, timeLeft, !Task.isCancelled else { throw failure.error }
+                retries.add(1, ordering: .relaxed)
                 if failure.notSent { try? await refreshIfNeeded(force: true) }
                 let jitter = Double.random(in: 0.8...1.2)
                 try await Task.sleep(for: backoff * jitter)
