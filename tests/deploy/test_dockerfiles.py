@@ -107,6 +107,7 @@ DEBIAN_PACKAGES = {
     "flite_usenglish": ("flite1-dev", "libflite1"),
     "openblas": ("libopenblas-dev", "libopenblas0-pthread"),
     "websockets": ("libwebsockets-dev", "libwebsockets17"),
+    "resolv": (None, None),  # glibc (libc6-dev, libc6): in every image already
     "m": (None, None),
     "mvec": (None, None),
 }
