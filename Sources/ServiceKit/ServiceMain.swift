@@ -85,9 +85,9 @@ public enum ServiceMain {
         do {
             let health = HealthService()
             let registry = MetricsRegistry()
-            let telemetry = ServiceTelemetry(registry: registry, logger: logger, logCalls: options.logCalls)
             let parts = try await makeParts(ServiceSetup(options: options, logger: logger, health: health, metrics: registry))
             let services = parts.rpcServices
+            let telemetry = ServiceTelemetry(registry: registry, logger: logger, services: services + [health], logCalls: options.logCalls)
             let serviceNames = services.compactMap { service -> [String]? in
                 var router = RPCRouter()
                 service.registerMethods(with: &router)

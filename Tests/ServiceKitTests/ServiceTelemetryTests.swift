@@ -11,8 +11,8 @@ import Testing
 @Suite struct ServiceTelemetryTests {
     @Test func callsAreCountedByMethodAndStatus() async throws {
         let registry = MetricsRegistry()
-        let telemetry = ServiceTelemetry(registry: registry, logger: Logger(service: "test", minimumLevel: .error))
         let health = HealthService(serving: ["voiceshop.demo.Known"])
+        let telemetry = ServiceTelemetry(registry: registry, logger: Logger(service: "test", minimumLevel: .error), services: [health])
         var configuration = HTTP2ServerConfiguration(address: HostPort(host: "127.0.0.1", port: 0), eventLoops: 1)
         configuration.shutdownGracePeriod = .seconds(2)
         let server = try HTTP2Server(

@@ -164,6 +164,9 @@ def test_logs_hold_no_spoken_text_user_id_or_audio_at_the_default_level(mesh, vo
     raw = "\n".join(line["raw"] for process in (mesh.gateway, mesh.asr, mesh.nlu, mesh.rec) for line in process.lines if "raw" in line)
     everything = logs + raw
     assert voice_run["request_id"] in everything  # the logs are the right ones
+    # Every line the Swift services write is one JSON object (asr-svc's stderr carries the engine's own lines).
+    for process in (mesh.gateway, mesh.nlu, mesh.rec):
+        assert not [line for line in process.lines if "raw" in line], process.name
     assert voice_run["user"] not in everything
     for phrase in (SPOKEN, "red dresses", "fifty dollars", "blue running shoes", voice_run["answer"]["transcript"]):
         assert phrase not in everything, phrase

@@ -41,6 +41,17 @@ public final class MetricsRegistry: Sendable {
         collect(name, help: help, type: type, labels: []) { [([], value())] }
     }
 
+    /// Registers histograms whose buckets are read at scrape time (for counts kept elsewhere,
+    /// such as per-method statistics updated without a registry lookup).
+    /// - Parameter sample: per label set, the count in each bucket of `bounds` plus `+Inf`
+    ///   (not cumulative), the sum and the count.
+    public func collectHistogram(
+        _ name: String, help: String, labels: [String], bounds: [Double],
+        _ sample: @escaping @Sendable () -> [(labels: [String], buckets: [UInt64], sum: Double, count: UInt64)]
+    ) {
+        _ = register(CollectedHistogram(name: name, help: help, labelNames: labels, bounds: bounds, sample: sample))
+    }
+
     /// The metrics in the Prometheus text exposition format (version 0.0.4).
     public func render() -> String {
         let families = self.families.withLock { $0 }
@@ -250,6 +261,42 @@ public final class CollectedMetric: MetricFamily, Sendable {
         for (labels, value) in sample().sorted(by: { $0.labels.lexicographicallyPrecedes($1.labels) }) {
             precondition(labels.count == labelNames.count, "\(name) takes labels \(labelNames)")
             out += "\(name)\(PrometheusText.labels(labelNames, labels)) \(PrometheusText.number(value))\n"
+        }
+    }
+}
+
+/// Histograms sampled when the registry renders.
+final class CollectedHistogram: MetricFamily, Sendable {
+    let name: String
+    let help: String
+    let labelNames: [String]
+    let bounds: [Double]
+    let sample: @Sendable () -> [(labels: [String], buckets: [UInt64], sum: Double, count: UInt64)]
+    var typeName: String { "histogram" }
+
+    init(
+        name: String, help: String, labelNames: [String], bounds: [Double],
+        sample: @escaping @Sendable () -> [(labels: [String], buckets: [UInt64], sum: Double, count: UInt64)]
+    ) {
+        self.name = name
+        self.help = help
+        self.labelNames = labelNames
+        self.bounds = bounds
+        self.sample = sample
+    }
+
+    func render(into out: inout String) {
+        for series in sample().sorted(by: { $0.labels.lexicographicallyPrecedes($1.labels) }) {
+            precondition(series.buckets.count == bounds.count + 1, "\(name): one count per bucket and +Inf")
+            var cumulative: UInt64 = 0
+            for (index, bound) in bounds.enumerated() {
+                cumulative += series.buckets[index]
+                out += "\(name)_bucket\(PrometheusText.labels(labelNames + ["le"], series.labels + [PrometheusText.number(bound)])) \(cumulative)\n"
+            }
+            cumulative += series.buckets[bounds.count]
+            out += "\(name)_bucket\(PrometheusText.labels(labelNames + ["le"], series.labels + ["+Inf"])) \(cumulative)\n"
+            out += "\(name)_sum\(PrometheusText.labels(labelNames, series.labels)) \(PrometheusText.number(series.sum))\n"
+            out += "\(name)_count\(PrometheusText.labels(labelNames, series.labels)) \(series.count)\n"
         }
     }
 }
