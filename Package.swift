@@ -66,7 +66,7 @@ var targets: [Target] = [
     // L1: pure Swift foundations.
     .target(name: "RPCCore", swiftSettings: strictSwiftSettings),
     .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore"], swiftSettings: defaultSwiftSettings),
-    .target(name: "ServiceRuntime", dependencies: ["CCrypto"], swiftSettings: strictSwiftSettings),
+    .target(name: "ServiceRuntime", swiftSettings: strictSwiftSettings),
     .target(name: "JSON", swiftSettings: strictSwiftSettings),
     .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: defaultSwiftSettings),
     .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"], swiftSettings: defaultSwiftSettings),
@@ -149,7 +149,7 @@ targets += [
     ),
     .target(
         name: "GatewayService",
-        dependencies: ["CWebSockets", "RPCCore", "RPCHTTP2Transport", "Protos", "ServiceRuntime", "JSON"],
+        dependencies: ["CWebSockets", "RPCCore", "RPCHTTP2Transport", "Protos", "ServiceRuntime", "JSON", "CCrypto"],
         swiftSettings: strictSwiftSettings
     ),
     .testTarget(

@@ -1,6 +1,7 @@
 internal import CCrypto
 
-/// What may reach the logs about a person: their user id only as a keyed hash
+/// What may reach the logs about a person (only the gateway logs user ids, so only it links
+/// libcrypto): their user id only as a keyed hash
 /// (HMAC-SHA256 under a deployment secret, from OpenSSL's libcrypto), so an operator can
 /// follow one user's requests across log lines without the log holding the id itself.
 ///

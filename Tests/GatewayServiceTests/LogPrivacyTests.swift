@@ -1,4 +1,4 @@
-import ServiceRuntime
+import GatewayService
 import Testing
 
 @Suite struct LogPrivacyTests {
