@@ -65,7 +65,10 @@ enum TestAudio {
         let key = text.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "'", with: "")
         let clean = directory.appendingPathComponent("\(voice.rawValue)-\(key).wav")
         if !FileManager.default.fileExists(atPath: clean.path) {
-            let temporary = clean.path + ".tmp.wav"
+            // Tests run in parallel and may make the same file at once: each maker writes its own
+            // temporary file and renames it into place (rename(2) replaces atomically).
+            let unique = UUID().uuidString
+            let temporary = clean.path + ".\(unique).tmp.wav"
             switch voice {
             case .festivalHTS:
                 let script = temporary + ".txt"
@@ -78,13 +81,14 @@ enum TestAudio {
                 let name = String(voice.rawValue.dropFirst("flite-".count))
                 try run("/usr/bin/flite", ["-voice", name, "-t", text, "-o", temporary])
             }
-            try FileManager.default.moveItem(atPath: temporary, toPath: clean.path)
+            try replace(clean.path, with: temporary)
         }
         guard let snr else { return try Data(contentsOf: clean) }
         let noisy = directory.appendingPathComponent("\(voice.rawValue)-\(key)-snr\(Int(snr)).wav")
         if !FileManager.default.fileExists(atPath: noisy.path) {
-            let padded = noisy.path + ".pad.wav"
-            let noise = noisy.path + ".noise.wav"
+            let unique = UUID().uuidString
+            let padded = noisy.path + ".\(unique).pad.wav"
+            let noise = noisy.path + ".\(unique).noise.wav"
             defer {
                 try? FileManager.default.removeItem(atPath: padded)
                 try? FileManager.default.removeItem(atPath: noise)
@@ -97,10 +101,16 @@ enum TestAudio {
             try run("/usr/bin/sox", ["-R", "-n", "-r", rate, "-c", "1", "-b", "16", noise, "synth", seconds, "pinknoise", "vol", "0.5"])
             let noiseRMS = try rms(noise)
             let gain = speechRMS / noiseRMS / pow(10, snr / 20)
-            try run("/usr/bin/sox", ["-m", "-v", "1", padded, "-v", String(gain), noise, "-b", "16", noisy.path + ".tmp.wav"])
-            try FileManager.default.moveItem(atPath: noisy.path + ".tmp.wav", toPath: noisy.path)
+            let temporary = noisy.path + ".\(unique).tmp.wav"
+            try run("/usr/bin/sox", ["-m", "-v", "1", padded, "-v", String(gain), noise, "-b", "16", temporary])
+            try replace(noisy.path, with: temporary)
         }
         return try Data(contentsOf: noisy)
+    }
+
+    /// Moves `temporary` to `path`, replacing a copy another test made meanwhile.
+    private static func replace(_ path: String, with temporary: String) throws {
+        guard rename(temporary, path) == 0 else { throw TestAudioError("cannot rename \(temporary) to \(path): errno \(errno)") }
     }
 
     private static func rms(_ path: String) throws -> Double {
