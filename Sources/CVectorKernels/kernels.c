@@ -26,6 +26,38 @@ __attribute__((target("avx2,fma"))) static float dot_avx2(const float *a, const 
     for (; i < count; i++) total += a[i] * b[i];
     return total;
 }
+
+static inline float hsum256(__m256 s) __attribute__((target("avx2,fma")));
+static inline float hsum256(__m256 s) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+}
+
+__attribute__((target("avx2,fma"))) static void dot4_avx2(
+    const float *a, const float *b0, const float *b1, const float *b2, const float *b3, long count, float *out) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 q = _mm256_loadu_ps(a + i);
+        s0 = _mm256_fmadd_ps(q, _mm256_loadu_ps(b0 + i), s0);
+        s1 = _mm256_fmadd_ps(q, _mm256_loadu_ps(b1 + i), s1);
+        s2 = _mm256_fmadd_ps(q, _mm256_loadu_ps(b2 + i), s2);
+        s3 = _mm256_fmadd_ps(q, _mm256_loadu_ps(b3 + i), s3);
+    }
+    float r0 = hsum256(s0), r1 = hsum256(s1), r2 = hsum256(s2), r3 = hsum256(s3);
+    for (; i < count; i++) {
+        r0 += a[i] * b0[i];
+        r1 += a[i] * b1[i];
+        r2 += a[i] * b2[i];
+        r3 += a[i] * b3[i];
+    }
+    out[0] = r0;
+    out[1] = r1;
+    out[2] = r2;
+    out[3] = r3;
+}
 #endif
 
 static float dot_portable(const float *a, const float *b, long count) {
@@ -51,6 +83,23 @@ float voiceshop_dot_f32(const float *a, const float *b, long count) {
     if (has_avx2_fma) return dot_avx2(a, b, count);
 #endif
     return dot_portable(a, b, count);
+}
+
+void voiceshop_dot4_f32(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, long count, float *out) {
+#if defined(__x86_64__)
+    if (__builtin_expect(has_avx2_fma < 0, 0)) {
+        __builtin_cpu_init();
+        has_avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    if (has_avx2_fma) {
+        dot4_avx2(a, b0, b1, b2, b3, count, out);
+        return;
+    }
+#endif
+    out[0] = dot_portable(a, b0, count);
+    out[1] = dot_portable(a, b1, count);
+    out[2] = dot_portable(a, b2, count);
+    out[3] = dot_portable(a, b3, count);
 }
 
 void voiceshop_prefetch(const float *p, long count) {

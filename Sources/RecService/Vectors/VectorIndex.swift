@@ -1,3 +1,4 @@
+internal import CVectorKernels
 internal import Glibc
 internal import Synchronization
 
@@ -224,11 +225,11 @@ public final class VectorIndex: Sendable {
 
     /// The beam search of one layer: up to `ef` rows, best first.
     private func searchLayer(_ query: UnsafePointer<Float>, entries: [(Int32, Float)], ef: Int, level: Int) -> [(Int32, Float)] {
-        var visited = VisitedSet.acquire(capacity: graph.ids.count)
+        let visited = VisitedSet.acquire(capacity: graph.ids.count)
         defer { VisitedSet.release(visited) }
         // Candidates: a max-heap on score (best first); results: a min-heap (worst first).
-        var candidates = ScoreHeap(maxFirst: true)
-        var results = ScoreHeap(maxFirst: false)
+        var candidates = ScoreHeap(maxFirst: true, capacity: 2 * ef)
+        var results = ScoreHeap(maxFirst: false, capacity: ef + 1)
         for (row, s) in entries {
             _ = visited.insert(row)
             candidates.push(row, s)
@@ -239,20 +240,56 @@ public final class VectorIndex: Sendable {
             @inline(__always) func visit(_ neighbor: Int32) {
                 guard visited.insert(neighbor) else { return }
                 let ns = VectorMath.dot(query, base + Int(neighbor) * dimensions, dimensions)
-                if results.count < ef || ns > results.top!.1 {
+                if results.count < ef || ns > results.topScore {
                     candidates.push(neighbor, ns)
                     results.push(neighbor, ns)
                     if results.count > ef { _ = results.pop() }
                 }
             }
             if level == 0 {
+                // Layer 0 is where the time goes. Per expanded node: mark its unvisited
+                // neighbours, prefetch their vectors, then score them four at a time (one load
+                // of the query per chunk for four sums), and only then touch the heaps.
                 let stride = level0Stride
-                graph.level0.withUnsafeBufferPointer { links in
-                    while let (row, s) = candidates.pop() {
-                        if results.count >= ef, let worst = results.top, s < worst.1 { break }
-                        let start = Int(row) * stride
-                        let count = Int(links[start])
-                        for index in 0..<count { visit(links[start + 1 + index]) }
+                let dimensions = self.dimensions
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: stride) { fresh in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: stride + 4) { scores in
+                        graph.level0.withUnsafeBufferPointer { links in
+                            while let (row, s) = candidates.pop() {
+                                if results.count >= ef, let worst = results.top, s < worst.1 { break }
+                                let start = Int(row) * stride
+                                let count = Int(links[start])
+                                var found = 0
+                                for index in 0..<count {
+                                    let neighbor = links[start + 1 + index]
+                                    if visited.insert(neighbor) {
+                                        fresh[found] = neighbor
+                                        found += 1
+                                        voiceshop_prefetch(base + Int(neighbor) * dimensions, 64)
+                                    }
+                                }
+                                var index = 0
+                                while index + 4 <= found {
+                                    voiceshop_dot4_f32(
+                                        query, base + Int(fresh[index]) * dimensions, base + Int(fresh[index + 1]) * dimensions,
+                                        base + Int(fresh[index + 2]) * dimensions, base + Int(fresh[index + 3]) * dimensions, dimensions,
+                                        scores.baseAddress! + index)
+                                    index += 4
+                                }
+                                while index < found {
+                                    scores[index] = VectorMath.dot(query, base + Int(fresh[index]) * dimensions, dimensions)
+                                    index += 1
+                                }
+                                for index in 0..<found {
+                                    let ns = scores[index]
+                                    if results.count < ef || ns > results.topScore {
+                                        candidates.push(fresh[index], ns)
+                                        results.push(fresh[index], ns)
+                                        if results.count > ef { _ = results.pop() }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             } else {
@@ -357,68 +394,121 @@ public final class VectorIndex: Sendable {
     }
 }
 
-/// A binary heap of (row, score), best or worst first.
-struct ScoreHeap {
-    private var rows: [Int32] = []
-    private var scores: [Float] = []
+/// A binary heap of (row, score), best or worst first. Its storage is a raw buffer that
+/// grows by doubling: the beam search pushes and pops once per visited node, and array
+/// bounds and uniqueness checks were a measurable share of that.
+struct ScoreHeap: ~Copyable {
+    private var rows: UnsafeMutablePointer<Int32>
+    private var scores: UnsafeMutablePointer<Float>
+    private var capacity: Int
+    private(set) var count = 0
     let maxFirst: Bool
 
-    init(maxFirst: Bool) { self.maxFirst = maxFirst }
+    init(maxFirst: Bool, capacity: Int = 256) {
+        self.maxFirst = maxFirst
+        self.capacity = max(16, capacity)
+        rows = .allocate(capacity: self.capacity)
+        scores = .allocate(capacity: self.capacity)
+    }
 
-    var count: Int { rows.count }
-    var top: (Int32, Float)? { rows.isEmpty ? nil : (rows[0], scores[0]) }
+    deinit {
+        rows.deallocate()
+        scores.deallocate()
+    }
+
+    var top: (Int32, Float)? { count == 0 ? nil : (rows[0], scores[0]) }
+    /// The score at the top; only when `count > 0`.
+    var topScore: Float { scores[0] }
 
     @inline(__always)
     private func before(_ a: Float, _ b: Float) -> Bool { maxFirst ? a > b : a < b }
 
-    mutating func push(_ row: Int32, _ score: Float) {
-        rows.append(row)
-        scores.append(score)
-        var child = rows.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard before(scores[child], scores[parent]) else { break }
-            rows.swapAt(child, parent)
-            scores.swapAt(child, parent)
-            child = parent
-        }
+    private mutating func grow() {
+        let larger = capacity * 2
+        let newRows = UnsafeMutablePointer<Int32>.allocate(capacity: larger)
+        let newScores = UnsafeMutablePointer<Float>.allocate(capacity: larger)
+        newRows.update(from: rows, count: count)
+        newScores.update(from: scores, count: count)
+        rows.deallocate()
+        scores.deallocate()
+        rows = newRows
+        scores = newScores
+        capacity = larger
     }
 
-    mutating func pop() -> (Int32, Float)? {
-        guard let first = top else { return nil }
-        let lastRow = rows.removeLast(), lastScore = scores.removeLast()
-        if !rows.isEmpty {
-            rows[0] = lastRow
-            scores[0] = lastScore
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var best = parent
-                if left < rows.count && before(scores[left], scores[best]) { best = left }
-                if right < rows.count && before(scores[right], scores[best]) { best = right }
-                if best == parent { break }
-                rows.swapAt(parent, best)
-                scores.swapAt(parent, best)
-                parent = best
-            }
+    @inline(__always)
+    mutating func push(_ row: Int32, _ score: Float) {
+        if count == capacity { grow() }
+        var child = count
+        count += 1
+        while child > 0 {
+            let parent = (child - 1) >> 1
+            guard before(score, scores[parent]) else { break }
+            rows[child] = rows[parent]
+            scores[child] = scores[parent]
+            child = parent
         }
+        rows[child] = row
+        scores[child] = score
+    }
+
+    @inline(__always)
+    mutating func pop() -> (Int32, Float)? {
+        guard count > 0 else { return nil }
+        let first = (rows[0], scores[0])
+        count -= 1
+        guard count > 0 else { return first }
+        let lastRow = rows[count], lastScore = scores[count]
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            if left >= count { break }
+            var best = left
+            let right = left + 1
+            if right < count && before(scores[right], scores[left]) { best = right }
+            guard before(scores[best], lastScore) else { break }
+            rows[parent] = rows[best]
+            scores[parent] = scores[best]
+            parent = best
+        }
+        rows[parent] = lastRow
+        scores[parent] = lastScore
         return first
     }
 }
 
-/// A visited set with generation stamps, reused across searches (clearing is O(1)).
-struct VisitedSet {
-    private var stamps: [UInt32]
-    private var generation: UInt32 = 1
+/// A visited set with generation stamps, reused across searches (clearing is O(1)). The
+/// stamps are a raw buffer (pooled), read and written without bounds checks: rows are always
+/// below the capacity it was acquired with.
+final class VisitedSet: @unchecked Sendable {
+    // @unchecked Sendable: one search owns a set between `acquire` and `release`.
+    private var stamps: UnsafeMutablePointer<UInt32>
+    private var capacity: Int
+    private var generation: UInt32 = 0
 
     private static let pool = Mutex<[VisitedSet]>([])
 
+    private init(capacity: Int) {
+        self.capacity = capacity
+        stamps = .allocate(capacity: capacity)
+        stamps.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit { stamps.deallocate() }
+
     static func acquire(capacity: Int) -> VisitedSet {
-        var set = pool.withLock { $0.popLast() } ?? VisitedSet(stamps: [])
-        if set.stamps.count < capacity { set.stamps.append(contentsOf: repeatElement(0, count: capacity - set.stamps.count)) }
+        let set = pool.withLock { $0.popLast() } ?? VisitedSet(capacity: max(capacity, 1))
+        if set.capacity < capacity {
+            let larger = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+            larger.initialize(repeating: 0, count: capacity)
+            larger.update(from: set.stamps, count: set.capacity)
+            set.stamps.deallocate()
+            set.stamps = larger
+            set.capacity = capacity
+        }
         set.generation &+= 1
         if set.generation == 0 {
-            for index in set.stamps.indices { set.stamps[index] = 0 }
+            set.stamps.update(repeating: 0, count: set.capacity)
             set.generation = 1
         }
         return set
@@ -428,13 +518,12 @@ struct VisitedSet {
         pool.withLock { if $0.count < 16 { $0.append(set) } }
     }
 
-    private init(stamps: [UInt32]) { self.stamps = stamps }
-
     /// Marks `row`; false when it was already marked.
     @inline(__always)
-    mutating func insert(_ row: Int32) -> Bool {
-        if stamps[Int(row)] == generation { return false }
-        stamps[Int(row)] = generation
+    func insert(_ row: Int32) -> Bool {
+        let slot = stamps + Int(row)
+        if slot.pointee == generation { return false }
+        slot.pointee = generation
         return true
     }
 }
