@@ -13,6 +13,7 @@ import RPCHTTP2Transport
 enum SearchBench {
     struct Query {
         var text: String
+        var kind: String
         var brand: String?
         var priceMax: Double?
     }
@@ -26,7 +27,10 @@ enum SearchBench {
         defer { free(buffer) }
         while getline(&buffer, &capacity, file) >= 0, let buffer {
             guard let object = try? JSONValue(parsing: String(cString: buffer)).objectValue, let text = object["text"]?.stringValue else { continue }
-            result.append(Query(text: text, brand: object["brand"]?.stringValue, priceMax: object["price_max"]?.doubleValue))
+            result.append(
+                Query(
+                    text: text, kind: object["kind"]?.stringValue ?? "", brand: object["brand"]?.stringValue,
+                    priceMax: object["price_max"]?.doubleValue))
         }
         return result
     }
@@ -45,6 +49,8 @@ enum SearchBench {
             """
         var ours: [Double] = [], postgres: [Double] = [], cold: [Double] = []
         var ourEmpty = 0, pgEmpty = 0, ourMatches: [Int] = []
+        var byKind: [String: [Double]] = [:]
+        var worst: [(ms: Double, query: Query, matches: Int)] = []
         for run in 0...runs {  // run 0 warms up
             for query in queries {
                 var request = RecV1.SearchRequest(query: query.text, pageSize: 10)
@@ -64,6 +70,12 @@ enum SearchBench {
                 if run == 0 { cold.append(ourTime) }
                 if run > 0 {
                     ours.append(ourTime)
+                    byKind[query.kind, default: []].append(ourTime)
+                    worst.append((ourTime, query, Int(response.totalMatches)))
+                    if worst.count > 200 {
+                        worst.sort { $0.ms > $1.ms }
+                        worst.removeLast(worst.count - 20)
+                    }
                     postgres.append(pgTime)
                     if run == 1 {
                         if response.results.isEmpty { ourEmpty += 1 }
@@ -87,6 +99,22 @@ enum SearchBench {
             "pg_p99_ms": JSONValue(round3(percentile(postgres, 0.99)))!, "pg_max_ms": JSONValue(round3(postgres.max() ?? 0))!,
             "ours_empty": JSONValue(ourEmpty), "pg_empty": JSONValue(pgEmpty),
             "ours_matches_p50": JSONValue(ourMatches.sorted()[ourMatches.count / 2]),
+            // Where the tail is: the warm latency by query kind, and the slowest queries.
+            "ours_by_kind": .object(
+                byKind.mapValues { times in
+                    .object([
+                        "n": JSONValue(times.count), "p50_ms": JSONValue(round3(percentile(times, 0.5)))!,
+                        "p99_ms": JSONValue(round3(percentile(times, 0.99)))!,
+                    ])
+                }),
+            "ours_slowest": .array(
+                worst.sorted { $0.ms > $1.ms }.prefix(10).map { entry in
+                    .object([
+                        "ms": JSONValue(round3(entry.ms))!, "text": .string(entry.query.text), "kind": .string(entry.query.kind),
+                        "brand": entry.query.brand.map(JSONValue.string) ?? .null,
+                        "price_max": entry.query.priceMax.flatMap { JSONValue($0) } ?? .null, "matches": JSONValue(entry.matches),
+                    ])
+                }),
         ])
         print(line.serialized())
     }

@@ -18,16 +18,31 @@ public final class CatalogIndex: Sendable {
         var tf: Float
     }
 
-    struct Document {
-        var product: CatalogProduct
-        var brandID: Int32
-        var categoryID: Int32
+    /// One indexed product. A class: the loops over postings and matches pass documents
+    /// around by reference (one retain), never copying the product's strings.
+    final class Document {
+        let product: CatalogProduct
+        let brandID: Int32
+        let categoryID: Int32
         /// The analysed segments of the category path ("Women/Dresses" → ["women", "dress"]).
-        var categorySegments: [String]
+        let categorySegments: [String]
         /// Attribute name → analysed values.
-        var attributeValues: [String: [String]]
-        var length: Float
-        var ratingPrior: Float
+        let attributeValues: [String: [String]]
+        let length: Float
+        let ratingPrior: Float
+
+        init(
+            product: CatalogProduct, brandID: Int32, categoryID: Int32, categorySegments: [String], attributeValues: [String: [String]],
+            length: Float, ratingPrior: Float
+        ) {
+            self.product = product
+            self.brandID = brandID
+            self.categoryID = categoryID
+            self.categorySegments = categorySegments
+            self.attributeValues = attributeValues
+            self.length = length
+            self.ratingPrior = ratingPrior
+        }
     }
 
     struct RankingFields {
@@ -58,6 +73,8 @@ public final class CatalogIndex: Sendable {
         /// What ranking and facets read of each document, in flat arrays by document, so the
         /// loops over tens of thousands of matches copy no product.
         var ranking: [RankingFields] = []
+        /// BM25 length per document; -1 for a tombstone (the postings loop reads only this).
+        var lengths: [Float] = []
         var totalLength: Double = 0
         var liveCount = 0
         var tombstones = 0
@@ -124,8 +141,8 @@ public final class CatalogIndex: Sendable {
         let compiled = lock.withReadLock { compile(filters) }
         return { [self] id in
             lock.withReadLock {
-                guard let doc = storage.documentOfProduct[id], let document = storage.documents[Int(doc)] else { return false }
-                return passes(document, compiled)
+                guard let doc = storage.documentOfProduct[id] else { return false }
+                return passes(doc, compiled)
             }
         }
     }
@@ -195,6 +212,7 @@ public final class CatalogIndex: Sendable {
                 productID: product.id, price: product.price, rating: product.rating, reviewCount: product.reviewCount,
                 createdAtMs: product.createdAtMs, ratingPrior: ratingPrior, inStock: product.stock > 0, brandID: brandID,
                 categoryID: categoryID))
+        storage.lengths.append(length)
         storage.documents.append(
             Document(
                 product: product, brandID: brandID, categoryID: categoryID,
@@ -220,6 +238,7 @@ public final class CatalogIndex: Sendable {
         }
         storage.totalLength -= Double(document.length)
         storage.documents[Int(doc)] = nil
+        storage.lengths[Int(doc)] = -1
         storage.liveCount -= 1
         storage.tombstones += 1
     }
@@ -298,8 +317,8 @@ public final class CatalogIndex: Sendable {
                 neighbors = heap.sortedDescending()
             } else {
                 neighbors = semantic.items.search(semantic.vector, k: semantic.neighbors) { id in
-                    guard let doc = documentOfProduct[id], let document = self.storage.documents[Int(doc)] else { return false }
-                    return self.passes(document, filters)
+                    guard let doc = documentOfProduct[id] else { return false }
+                    return self.passes(doc, filters)
                 }
             }
         }
@@ -347,14 +366,18 @@ public final class CatalogIndex: Sendable {
             let postings = storage.postings[Int(termID)]
             let df = Double(postings.count)
             let idf = Float(log(1 + (live - df + 0.5) / (df + 0.5)))
+            let lengthScale = b / max(averageLength, 1)
             postings.withUnsafeBufferPointer { postings in
-                for posting in postings {
-                    let doc = Int(posting.doc)
-                    guard let document = storage.documents[doc] else { continue }
-                    if matched[doc] == 0 { touched.append(posting.doc) }
-                    matched[doc] |= 1 << UInt64(bit)
-                    let norm = k1 * (1 - b + b * document.length / max(averageLength, 1))
-                    scores[doc] += idf * posting.tf * (k1 + 1) / (posting.tf + norm)
+                storage.lengths.withUnsafeBufferPointer { lengths in
+                    for posting in postings {
+                        let doc = Int(posting.doc)
+                        let length = lengths[doc]
+                        guard length >= 0 else { continue }  // a tombstone
+                        if matched[doc] == 0 { touched.append(posting.doc) }
+                        matched[doc] |= 1 << UInt64(bit)
+                        let norm = k1 * (1 - b + length * lengthScale)
+                        scores[doc] += idf * posting.tf * (k1 + 1) / (posting.tf + norm)
+                    }
                 }
             }
         }
@@ -364,9 +387,7 @@ public final class CatalogIndex: Sendable {
         var loose: [Int32] = []
         for doc in touched {
             let bits = matched[Int(doc)]
-            guard bits.nonzeroBitCount >= looseMinimum, let document = storage.documents[Int(doc)], passes(document, filters) else {
-                continue
-            }
+            guard bits.nonzeroBitCount >= looseMinimum, passes(doc, filters) else { continue }
             loose.append(doc)
             if bits == all { strict.append(doc) }
         }
@@ -407,18 +428,19 @@ public final class CatalogIndex: Sendable {
         return compiled
     }
 
-    private func passes(_ document: Document, _ filters: SearchFilterSet) -> Bool {
-        passes(document, compile(filters))
-    }
-
-    private func passes(_ document: Document, _ filters: CompiledFilters) -> Bool {
+    /// Whether a live document passes: price, rating, stock and brand from the flat ranking
+    /// fields, the rest from the document only when those pass.
+    private func passes(_ doc: Int32, _ filters: CompiledFilters) -> Bool {
+        guard storage.lengths[Int(doc)] >= 0 else { return false }
         if filters.isEmpty { return true }
-        let product = document.product
-        if let minimum = filters.priceMin, product.price < minimum { return false }
-        if let maximum = filters.priceMax, product.price > maximum { return false }
-        if let minimum = filters.ratingMin, product.rating < minimum { return false }
-        if filters.inStockOnly && product.stock <= 0 { return false }
-        if let brand = filters.brandID, brand != document.brandID { return false }
+        let field = storage.ranking[Int(doc)]
+        if let minimum = filters.priceMin, field.price < minimum { return false }
+        if let maximum = filters.priceMax, field.price > maximum { return false }
+        if let minimum = filters.ratingMin, field.rating < minimum { return false }
+        if filters.inStockOnly && !field.inStock { return false }
+        if let brand = filters.brandID, brand != field.brandID { return false }
+        guard filters.category != nil || filters.color != nil || filters.material != nil || filters.size != nil else { return true }
+        guard let document = storage.documents[Int(doc)] else { return false }
         if let category = filters.category, !Self.matchesCategory(category, document) { return false }
         if let color = filters.color, !Self.contains(document.attributeValues["color"], words: color) { return false }
         if let material = filters.material, !Self.contains(document.attributeValues["material"], words: material) { return false }
@@ -440,11 +462,9 @@ public final class CatalogIndex: Sendable {
         }
         var result: [Int32] = []
         if let source {
-            for doc in source { if let document = storage.documents[Int(doc)], passes(document, filters) { result.append(doc) } }
+            for doc in source where passes(doc, filters) { result.append(doc) }
         } else {
-            for (index, document) in storage.documents.enumerated() {
-                if let document, passes(document, filters) { result.append(Int32(index)) }
-            }
+            for doc in 0..<Int32(storage.documents.count) where passes(doc, filters) { result.append(doc) }
         }
         return result
     }
