@@ -1,4 +1,5 @@
 internal import Glibc
+internal import ServiceRuntime
 internal import Synchronization
 
 /// A POSIX thread that runs jobs one after another, so blocking C (pocketsphinx) never runs
@@ -15,15 +16,7 @@ final class WorkerThread: @unchecked Sendable {
         self.name = name
         wakeup = .allocate(capacity: 1)
         sem_init(wakeup, 0, 0)
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rv = pthread_create(&thread, nil, { context in
-            let worker = Unmanaged<WorkerThread>.fromOpaque(context!).takeRetainedValue()
-            worker.loop()
-            return nil
-        }, context)
-        precondition(rv == 0, "pthread_create failed (\(rv))")
-        pthread_detach(thread)
+        OSThread.detach(name: name) { [self] in loop() }
     }
 
     deinit {

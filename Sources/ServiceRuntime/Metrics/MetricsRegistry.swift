@@ -89,30 +89,26 @@ protocol MetricFamily: Sendable {
     func render(into out: inout String)
 }
 
-/// A monotonically increasing count.
-public final class Counter: MetricFamily, Sendable {
+/// Series of one value per label set: what counters and gauges share.
+final class ValueSeries: Sendable {
     let name: String
-    let help: String
     let labelNames: [String]
     private let values = Mutex<[[String]: Double]>([:])
-    var typeName: String { "counter" }
 
-    init(name: String, help: String, labelNames: [String]) {
+    init(name: String, labelNames: [String]) {
         self.name = name
-        self.help = help
         self.labelNames = labelNames
         if labelNames.isEmpty { values.withLock { $0[[]] = 0 } }
     }
 
-    /// Adds `amount` (≥ 0) to the series with these label values.
-    public func increment(_ labels: [String] = [], by amount: Double = 1) {
+    func update(_ labels: [String], _ change: (inout Double) -> Void) {
         precondition(labels.count == labelNames.count, "\(name) takes labels \(labelNames)")
-        guard amount > 0 else { return }
-        values.withLock { $0[labels, default: 0] += amount }
+        values.withLock { change(&$0[labels, default: 0]) }
     }
 
-    /// The current value of a series (0 when it was never incremented).
-    public func value(_ labels: [String] = []) -> Double { values.withLock { $0[labels] ?? 0 } }
+    func value(_ labels: [String]) -> Double { values.withLock { $0[labels] ?? 0 } }
+
+    func retain(only keep: Set<[String]>) { values.withLock { values in values = values.filter { keep.contains($0.key) } } }
 
     func render(into out: inout String) {
         let snapshot = values.withLock { $0 }
@@ -122,48 +118,58 @@ public final class Counter: MetricFamily, Sendable {
     }
 }
 
+/// A monotonically increasing count.
+public final class Counter: MetricFamily, Sendable {
+    let help: String
+    private let series: ValueSeries
+    var name: String { series.name }
+    var labelNames: [String] { series.labelNames }
+    var typeName: String { "counter" }
+
+    init(name: String, help: String, labelNames: [String]) {
+        self.help = help
+        series = ValueSeries(name: name, labelNames: labelNames)
+    }
+
+    /// Adds `amount` (≥ 0) to the series with these label values.
+    public func increment(_ labels: [String] = [], by amount: Double = 1) {
+        guard amount > 0 else { return }
+        series.update(labels) { $0 += amount }
+    }
+
+    /// The current value of a series (0 when it was never incremented).
+    public func value(_ labels: [String] = []) -> Double { series.value(labels) }
+
+    func render(into out: inout String) { series.render(into: &out) }
+}
+
 /// A value that goes up and down.
 public final class Gauge: MetricFamily, Sendable {
-    let name: String
     let help: String
-    let labelNames: [String]
-    private let values = Mutex<[[String]: Double]>([:])
+    private let series: ValueSeries
+    var name: String { series.name }
+    var labelNames: [String] { series.labelNames }
     var typeName: String { "gauge" }
 
     init(name: String, help: String, labelNames: [String]) {
-        self.name = name
         self.help = help
-        self.labelNames = labelNames
-        if labelNames.isEmpty { values.withLock { $0[[]] = 0 } }
+        series = ValueSeries(name: name, labelNames: labelNames)
     }
 
     /// Sets a series.
-    public func set(_ value: Double, _ labels: [String] = []) {
-        precondition(labels.count == labelNames.count, "\(name) takes labels \(labelNames)")
-        values.withLock { $0[labels] = value }
-    }
+    public func set(_ value: Double, _ labels: [String] = []) { series.update(labels) { $0 = value } }
 
     /// Adds to a series (negative to subtract).
-    public func add(_ amount: Double, _ labels: [String] = []) {
-        precondition(labels.count == labelNames.count, "\(name) takes labels \(labelNames)")
-        values.withLock { $0[labels, default: 0] += amount }
-    }
+    public func add(_ amount: Double, _ labels: [String] = []) { series.update(labels) { $0 += amount } }
 
     /// Removes every series whose labels are not in `keep` (for info-style gauges whose
     /// label is a version that changes).
-    public func retain(only keep: Set<[String]>) {
-        values.withLock { values in values = values.filter { keep.contains($0.key) } }
-    }
+    public func retain(only keep: Set<[String]>) { series.retain(only: keep) }
 
     /// The current value of a series.
-    public func value(_ labels: [String] = []) -> Double { values.withLock { $0[labels] ?? 0 } }
+    public func value(_ labels: [String] = []) -> Double { series.value(labels) }
 
-    func render(into out: inout String) {
-        let snapshot = values.withLock { $0 }
-        for (labels, value) in snapshot.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-            out += "\(name)\(PrometheusText.labels(labelNames, labels)) \(PrometheusText.number(value))\n"
-        }
-    }
+    func render(into out: inout String) { series.render(into: &out) }
 }
 
 /// Observations counted into buckets, with their sum and count.
