@@ -26,10 +26,16 @@ def start_nlu(*flags: str) -> tuple[subprocess.Popen, str]:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     # The admin port ("metrics_listening") may be logged first.
-    for _ in range(10):
-        record = json.loads(process.stdout.readline())
-        if "listening" in record:
-            return process, record["listening"]
+    record = None
+    try:
+        for _ in range(10):
+            record = json.loads(process.stdout.readline())
+            if "listening" in record:
+                return process, record["listening"]
+    except ValueError:
+        pass
+    process.kill()
+    process.wait(timeout=10)
     raise AssertionError(f"nlu-svc never logged its address: {record}")
 
 
