@@ -8,6 +8,23 @@
 
 static int has_avx2_fma = -1;
 
+/// Whether the CPU has AVX2 and FMA (checked once).
+static inline int avx2_fma(void) {
+    if (__builtin_expect(has_avx2_fma < 0, 0)) {
+        __builtin_cpu_init();
+        has_avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return has_avx2_fma;
+}
+
+/// The sum of the eight lanes.
+__attribute__((target("avx2,fma"))) static inline float hsum256(__m256 s) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+}
+
 __attribute__((target("avx2,fma"))) static float dot_avx2(const float *a, const float *b, long count) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
     long i = 0;
@@ -18,21 +35,9 @@ __attribute__((target("avx2,fma"))) static float dot_avx2(const float *a, const 
         s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
     }
     for (; i + 8 <= count; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-    __m256 s = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-    float total = _mm_cvtss_f32(h);
+    float total = hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
     for (; i < count; i++) total += a[i] * b[i];
     return total;
-}
-
-static inline float hsum256(__m256 s) __attribute__((target("avx2,fma")));
-static inline float hsum256(__m256 s) {
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-    return _mm_cvtss_f32(h);
 }
 
 __attribute__((target("avx2,fma"))) static void dot4_avx2(
@@ -76,22 +81,14 @@ static float dot_portable(const float *a, const float *b, long count) {
 
 float voiceshop_dot_f32(const float *a, const float *b, long count) {
 #if defined(__x86_64__)
-    if (__builtin_expect(has_avx2_fma < 0, 0)) {
-        __builtin_cpu_init();
-        has_avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    if (has_avx2_fma) return dot_avx2(a, b, count);
+    if (avx2_fma()) return dot_avx2(a, b, count);
 #endif
     return dot_portable(a, b, count);
 }
 
 void voiceshop_dot4_f32(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, long count, float *out) {
 #if defined(__x86_64__)
-    if (__builtin_expect(has_avx2_fma < 0, 0)) {
-        __builtin_cpu_init();
-        has_avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    if (has_avx2_fma) {
+    if (avx2_fma()) {
         dot4_avx2(a, b0, b1, b2, b3, count, out);
         return;
     }

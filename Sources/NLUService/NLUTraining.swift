@@ -1,3 +1,4 @@
+internal import ServiceRuntime
 internal import Glibc
 
 /// `nlu-svc train` and `nlu-svc evaluate`: train from data files, score on a test file.
@@ -25,7 +26,7 @@ public enum NLUTraining {
         let start = ContinuousClock.now
         let model = NLUModel.train(data, gazetteer: Gazetteer(vocabulary), settings: settings)
         let elapsed = ContinuousClock.now - start
-        return (model, data.count, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return (model, data.count, elapsed.inSeconds)
     }
 
     /// The command line of `nlu-svc train` and `nlu-svc evaluate`; returns the exit status.

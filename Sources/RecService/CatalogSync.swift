@@ -31,10 +31,7 @@ public final class CatalogSync: Service {
     /// first load.
     public var secondsSinceInStep: Double? {
         lastInStep.withLock { instant in
-            instant.map { instant in
-                let elapsed = ContinuousClock.now - instant
-                return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            }
+            instant.map { (ContinuousClock.now - $0).inSeconds }
         }
     }
 

@@ -117,8 +117,7 @@ public final class ServiceTelemetry: ServerCallObserver, Sendable {
 
     public func callEnded(_ record: ServerCallRecord) {
         let stats = record.method.flatMap { methods[$0] } ?? unknown
-        let parts = record.duration.components
-        let seconds = Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+        let seconds = record.duration.inSeconds
         let bounds = Histogram.latencyBuckets
         var bucket = bounds.count
         for (index, bound) in bounds.enumerated() where seconds <= bound {

@@ -1,5 +1,6 @@
 public import Protos
 public import RPCCore
+internal import ServiceRuntime
 
 /// `voiceshop.asr.v1.ASR`: `Recognize` (one whole utterance) and `StreamingRecognize`
 /// (audio chunks in; partial hypotheses, then one final result, out).
@@ -34,7 +35,7 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
                 _ = try session.append(audio)
                 return try session.finish()
             }
-            metrics?.utterance(mode: "unary", audioSeconds: Double(response.audioSeconds), decodeSeconds: (ContinuousClock.now - start).seconds)
+            metrics?.utterance(mode: "unary", audioSeconds: Double(response.audioSeconds), decodeSeconds: (ContinuousClock.now - start).inSeconds)
             return response
         } catch {
             throw error.rpcError
@@ -87,7 +88,7 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
             let start = ContinuousClock.now
             let final = try await lease.run { (_) throws(ASRError) in try holder.session!.finish() }
             decoding += .now - start
-            metrics?.utterance(mode: "streaming", audioSeconds: Double(final.audioSeconds), decodeSeconds: decoding.seconds)
+            metrics?.utterance(mode: "streaming", audioSeconds: Double(final.audioSeconds), decodeSeconds: decoding.inSeconds)
             try await write(writer, .final(final))
             // Single utterance: audio after the endpoint is read and ignored until the client half-closes.
             if ended {
@@ -134,9 +135,4 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
 /// worker thread of the stream's leased decoder, which run one at a time.
 final class SessionHolder: @unchecked Sendable {
     var session: UtteranceSession?
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -190,7 +190,7 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
         }
         try await flush()
         let elapsed = ContinuousClock.now - start
-        response.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        response.elapsedSeconds = elapsed.inSeconds
         let summary = response
         let source = options.source
         let dryRun = options.dryRun
@@ -255,7 +255,7 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
         let elapsed = ContinuousClock.now - start
         return RecV1.ReindexResponse(
             productsIndexed: Int32(products.count),
-            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            elapsedSeconds: elapsed.inSeconds,
             vocabularyVersion: version)
     }
 
