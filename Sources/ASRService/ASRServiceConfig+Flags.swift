@@ -4,7 +4,7 @@ internal import PocketSphinx
 extension ASRServiceConfig {
     public static let flags = [
         "rec-addr", "catalog-file", "vocabulary-poll-seconds", "decoders", "max-waiting", "max-audio-seconds",
-        "max-audio-bytes", "catalog-weight", "endpoint-ms", "model-dir", "beam",
+        "max-audio-bytes", "catalog-weight", "endpoint-ms", "model-dir", "beam", "decoder-options",
     ]
 
     /// The demo catalog, used when neither `--rec-addr` nor `--catalog-file` is given.
@@ -39,7 +39,19 @@ extension ASRServiceConfig {
         }
         if let beam = value("beam") {
             guard Double(beam) != nil else { throw ASRError(.invalidRequest, "--beam must be a number such as 1e-48, not '\(beam)'.") }
+            config.engine.decoder.options.removeAll { $0.flag == "-beam" }
             config.engine.decoder.options.append(("-beam", beam))
+        }
+        if let text = value("decoder-options") {
+            let words = text.split(separator: " ").map(String.init)
+            guard words.count.isMultiple(of: 2), stride(from: 0, to: words.count, by: 2).allSatisfy({ words[$0].hasPrefix("-") })
+            else {
+                throw ASRError(.invalidRequest, "--decoder-options must be pocketsphinx flag and value pairs such as '-maxhmmpf 3000', not '\(text)'.")
+            }
+            for index in stride(from: 0, to: words.count, by: 2) {
+                config.engine.decoder.options.removeAll { $0.flag == words[index] }
+                config.engine.decoder.options.append((words[index], words[index + 1]))
+            }
         }
         let poll = try number("vocabulary-poll-seconds", 0.05...86_400) ?? 10
         let source: VocabularySource

@@ -1,0 +1,42 @@
+@testable import ASRService
+import PocketSphinx
+import Testing
+
+@Suite struct ConfigFlagsTests {
+    static func parse(_ flags: [String: String]) throws(ASRError) -> ASRServiceConfig {
+        try ASRServiceConfig.parse { flags[$0] }.config
+    }
+
+    static func value(_ config: ASRServiceConfig, _ flag: String) -> [String] {
+        config.engine.decoder.options.filter { $0.flag == flag }.map(\.value)
+    }
+
+    @Test func defaultsCapActiveHMMs() throws {
+        let config = try Self.parse([:])
+        #expect(Self.value(config, "-maxhmmpf") == ["3000"])
+        #expect(Self.value(config, "-fwdflat") == ["no"])
+    }
+
+    @Test func decoderOptionsReplaceTheSameFlagAndAddNewOnes() throws {
+        let config = try Self.parse(["decoder-options": "-maxhmmpf 8000 -topn 3", "beam": "1e-40"])
+        // pocketsphinx refuses a flag given twice, so each flag appears once with the new value.
+        #expect(Self.value(config, "-maxhmmpf") == ["8000"])
+        #expect(Self.value(config, "-topn") == ["3"])
+        #expect(Self.value(config, "-beam") == ["1e-40"])
+        #expect(Self.value(config, "-bestpath") == ["yes"])
+    }
+
+    @Test(arguments: ["-maxhmmpf", "maxhmmpf 3000", "-maxhmmpf 3000 -topn"])
+    func malformedDecoderOptionsAreRefused(_ text: String) {
+        #expect(throws: ASRError.self) { try Self.parse(["decoder-options": text]) }
+    }
+
+    @Test func outOfRangeNumbersNameTheFlag() {
+        do {
+            _ = try Self.parse(["catalog-weight": "1.5"])
+            Issue.record("a catalog weight of 1.5 was accepted")
+        } catch {
+            #expect("\(error)".contains("--catalog-weight"))
+        }
+    }
+}
