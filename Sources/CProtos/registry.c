@@ -67,6 +67,8 @@ static const ProtobufCMessageDescriptor *const messages[] = {
     &voiceshop__rec__v1__record_event_response__descriptor,
     &voiceshop__rec__v1__record_utterance_request__descriptor,
     &voiceshop__rec__v1__record_utterance_response__descriptor,
+    &voiceshop__rec__v1__record_utterances_request__descriptor,
+    &voiceshop__rec__v1__record_utterances_response__descriptor,
     &voiceshop__rec__v1__reindex_request__descriptor,
     &voiceshop__rec__v1__reindex_response__descriptor,
     &voiceshop__rec__v1__remove_from_cart_request__descriptor,
@@ -212,6 +214,8 @@ const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__record_event_response(void) { return &voiceshop__rec__v1__record_event_response__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__record_utterance_request(void) { return &voiceshop__rec__v1__record_utterance_request__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__record_utterance_response(void) { return &voiceshop__rec__v1__record_utterance_response__descriptor; }
+const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__record_utterances_request(void) { return &voiceshop__rec__v1__record_utterances_request__descriptor; }
+const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__record_utterances_response(void) { return &voiceshop__rec__v1__record_utterances_response__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__reindex_request(void) { return &voiceshop__rec__v1__reindex_request__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__reindex_response(void) { return &voiceshop__rec__v1__reindex_response__descriptor; }
 const ProtobufCMessageDescriptor *voiceshop_registry_message__voiceshop__rec__v1__remove_from_cart_request(void) { return &voiceshop__rec__v1__remove_from_cart_request__descriptor; }

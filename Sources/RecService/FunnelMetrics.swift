@@ -43,7 +43,7 @@ public final class FunnelMetrics: Service, Sendable {
 
     public func run() async throws {
         while !Task.isCancelled {
-            let until = FunnelStore.nowMs()
+            let until = WallClock.nowMilliseconds()
             if let report = try? await runtime.pool.withTransaction({ try FunnelStore.report(sinceMs: until - 3_600_000, untilMs: until, $0) }) {
                 latest.withLock { $0 = report }
             }

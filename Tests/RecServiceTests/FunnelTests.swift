@@ -56,4 +56,35 @@ import Testing
             #expect(bad?.code == .invalidArgument)
         }
     }
+
+    @Test func aBatchIsRecordedInOneCallAndRetriesAreNotCountedTwice() async throws {
+        try await RecHarness.with { rec in
+            let batch = (1...3).map { RecV1.RecordUtteranceRequest(requestID: "b\($0)", source: "voice", intent: "search_products", asrConfidence: 0.9) }
+            let first = try await rec.rec.recordUtterances(RecV1.RecordUtterancesRequest(utterances: batch))
+            #expect(first.recorded == 3)
+            // b3 again (a retried batch) with one new utterance: only the new one counts.
+            let retry = [batch[2], RecV1.RecordUtteranceRequest(requestID: "b4", source: "text", intent: "view_cart")]
+            #expect(try await rec.rec.recordUtterances(RecV1.RecordUtterancesRequest(utterances: retry)).recorded == 1)
+            #expect(try await rec.rec.recordUtterances(RecV1.RecordUtterancesRequest()).recorded == 0)
+            #expect(try await rec.admin.funnel(RecV1.FunnelRequest()).overall?.utterances == 4)
+
+            // One bad utterance fails the call, names its index, and stores none of the batch.
+            let bad = await #expect(throws: RPCError.self) {
+                _ = try await rec.rec.recordUtterances(
+                    RecV1.RecordUtterancesRequest(utterances: [
+                        RecV1.RecordUtteranceRequest(requestID: "b5", source: "voice", intent: "search_products"),
+                        RecV1.RecordUtteranceRequest(requestID: "b6", source: "smoke", intent: "search_products"),
+                    ]))
+            }
+            #expect(bad?.code == .invalidArgument)
+            #expect(bad?.message.hasPrefix("utterance 1:") == true)
+            let tooMany = await #expect(throws: RPCError.self) {
+                _ = try await rec.rec.recordUtterances(
+                    RecV1.RecordUtterancesRequest(
+                        utterances: (0...1000).map { RecV1.RecordUtteranceRequest(requestID: "m\($0)", source: "text", intent: "view_cart") }))
+            }
+            #expect(tooMany?.code == .invalidArgument)
+            #expect(try await rec.admin.funnel(RecV1.FunnelRequest()).overall?.utterances == 4)
+        }
+    }
 }

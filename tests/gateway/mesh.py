@@ -96,13 +96,18 @@ def wait_serving(address: str, timeout: float = 60) -> None:
 class Mesh:
     """PostgreSQL with the demo shop, the three services and the gateway."""
 
-    def __init__(self, cluster: pg.Cluster, gateway_flags: list[str] | None = None, embeddings: str = "off"):
-        self.database = pg.new_database(cluster.server)
-        load = subprocess.run([binary("rec-svc"), "load-demo", "--database-url", self.database], capture_output=True, text=True,
-                              cwd=REPO, timeout=300)
-        if load.returncode != 0:
-            raise RuntimeError(f"rec-svc load-demo failed: {load.stdout}{load.stderr}")
-        if embeddings != "off":
+    def __init__(self, cluster: pg.Cluster | None, gateway_flags: list[str] | None = None, embeddings: str = "off",
+                 database: str | None = None, key_rate: str = "1000:1000"):
+        """A new database with the demo shop on `cluster`, or `database` (a catalog already loaded and embedded)."""
+        if database:
+            self.database = database
+        else:
+            self.database = pg.new_database(cluster.server)
+            load = subprocess.run([binary("rec-svc"), "load-demo", "--database-url", self.database], capture_output=True,
+                                  text=True, cwd=REPO, timeout=300)
+            if load.returncode != 0:
+                raise RuntimeError(f"rec-svc load-demo failed: {load.stdout}{load.stderr}")
+        if embeddings != "off" and not database:
             subprocess.run([binary("rec-svc"), "embed", "--database-url", self.database], check=True, capture_output=True, cwd=REPO,
                            timeout=900, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
         self.embeddings = embeddings
@@ -113,6 +118,7 @@ class Mesh:
         wait_serving(self.nlu.address)
         wait_serving(self.asr.address)
         self.gateway_flags = gateway_flags or []
+        self.key_rate = key_rate
         self.start_gateway()
 
     def start_gateway(self):
@@ -120,7 +126,7 @@ class Mesh:
             "gateway",
             ["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--h2c-listen", "127.0.0.1:0",
              "--asr-addr", self.asr.address, "--nlu-addr", self.nlu.address, "--rec-addr", self.rec.address,
-             "--api-keys", f"e2e={API_KEY}:1000:1000,slow={SLOW_KEY}:0.2:3", "--admin-token", ADMIN_TOKEN, *self.gateway_flags],
+             "--api-keys", f"e2e={API_KEY}:{self.key_rate},slow={SLOW_KEY}:0.2:3", "--admin-token", ADMIN_TOKEN, *self.gateway_flags],
             address_field="http_listening")
         self.http = self.gateway.address
         self.h2c = self.gateway.fields.get("h2c_listening")

@@ -26,7 +26,8 @@ public final class GatewayMetrics: Sendable {
         downstreamErrors = registry.counter(
             "gateway_downstream_errors_total", help: "Failed downstream calls by service and code.", labels: ["service", "code"])
         utterancesRecorded = registry.counter(
-            "gateway_utterances_recorded_total", help: "Searches recorded for the voice funnel, by outcome (ok or failed).", labels: ["outcome"])
+            "gateway_utterances_recorded_total", help: "Searches recorded for the voice funnel, by outcome (ok, failed, or dropped when rec-svc falls behind).",
+            labels: ["outcome"])
     }
 
     /// Counts a request and observes its latency.
@@ -44,8 +45,13 @@ public final class GatewayMetrics: Sendable {
     /// Counts a failed downstream call by service and code.
     public func downstreamError(service: String, code: String) { downstreamErrors.increment([service, code]) }
 
-    /// Counts a funnel record sent to rec-svc, or one that failed.
-    public func utteranceRecorded(ok: Bool) { utterancesRecorded.increment([ok ? "ok" : "failed"]) }
+    /// What became of an utterance recorded for the voice funnel.
+    enum UtteranceOutcome: String { case ok, failed, dropped }
+
+    /// Counts utterances sent to rec-svc, failed, or dropped because too many were waiting.
+    func utterancesRecorded(_ outcome: UtteranceOutcome, count: Int) {
+        utterancesRecorded.increment([outcome.rawValue], by: Double(count))
+    }
 
     /// The metrics in the Prometheus text format (version 0.0.4).
     public func render() -> String { registry.render() }

@@ -1,6 +1,7 @@
 public import JSON
 public import Protos
 internal import RPCCore
+internal import ServiceRuntime
 
 /// What a search request carries: typed text, or audio with what is known about it.
 public struct SearchInput: Sendable {
@@ -39,12 +40,20 @@ public struct SearchOrchestrator: Sendable {
     let downstreams: Downstreams
     let sessions: SessionStore
     let metrics: GatewayMetrics
+    /// Sends the voice funnel's utterances to rec-svc in batches.
+    let recorder: UtteranceRecorder
 
     /// Creates an orchestrator.
     public init(downstreams: Downstreams, sessions: SessionStore, metrics: GatewayMetrics) {
         self.downstreams = downstreams
         self.sessions = sessions
         self.metrics = metrics
+        let rec = downstreams.rec
+        recorder = UtteranceRecorder(metrics: metrics) { batch in
+            var request = RecV1.RecordUtterancesRequest()
+            request.utterances = batch
+            _ = try await rec.recordUtterances(request, options: CallOptions(timeout: .seconds(5)))
+        }
     }
 
     /// What has been learned so far, for the answer and for error details.
@@ -242,9 +251,10 @@ public struct SearchOrchestrator: Sendable {
         return .object(object)
     }
 
-    /// Records the utterance for the voice funnel (rec-svc `RecordUtterance`) after the answer,
-    /// without delaying it: intent, ASR confidence and how many products it showed; no text and
-    /// no user id. A failure is counted in `gateway_utterances_recorded_total{outcome="failed"}`.
+    /// Records the utterance for the voice funnel (rec-svc `RecordUtterances`, batched by
+    /// `recorder`) after the answer, without delaying it: intent, ASR confidence and how many
+    /// products it showed; no text and no user id. Outcomes are counted in
+    /// `gateway_utterances_recorded_total`.
     private func recordUtterance(_ progress: Progress, context: RequestContext, resultsShown: Int) {
         var request = RecV1.RecordUtteranceRequest()
         request.requestID = context.requestID
@@ -256,17 +266,8 @@ public struct SearchOrchestrator: Sendable {
         }
         request.asrConfidence = min(1, max(0, progress.alternatives.first?.confidence ?? 0))
         request.resultsShown = Int32(resultsShown)
-        let rec = downstreams.rec
-        let metrics = self.metrics
-        let options = CallOptions(timeout: .seconds(2), metadata: [RequestID.header: context.requestID, "traceparent": context.traceParent])
-        Task {
-            do {
-                _ = try await rec.recordUtterance(request, options: options)
-                metrics.utteranceRecorded(ok: true)
-            } catch {
-                metrics.utteranceRecorded(ok: false)
-            }
-        }
+        request.occurredAtMs = WallClock.nowMilliseconds()
+        recorder.record(request)
     }
 
     /// How a clarifying question names an intent.

@@ -77,6 +77,10 @@ extension ProtoRegistry {
             RecV1.Rec.Method.RecordUtterance.descriptor, "voiceshop.rec.v1.RecordUtteranceRequest",
             "voiceshop.rec.v1.RecordUtteranceResponse"
         ),
+        (
+            RecV1.Rec.Method.RecordUtterances.descriptor, "voiceshop.rec.v1.RecordUtterancesRequest",
+            "voiceshop.rec.v1.RecordUtterancesResponse"
+        ),
         (RecV1.Rec.Method.RemoveFromCart.descriptor, "voiceshop.rec.v1.RemoveFromCartRequest", "voiceshop.rec.v1.Cart"),
         (
             RecV1.Rec.Method.RequestReturn.descriptor, "voiceshop.rec.v1.RequestReturnRequest",
@@ -175,6 +179,8 @@ extension ProtoRegistry {
         "voiceshop.rec.v1.RecordEventResponse": RecV1.RecordEventResponse.self,
         "voiceshop.rec.v1.RecordUtteranceRequest": RecV1.RecordUtteranceRequest.self,
         "voiceshop.rec.v1.RecordUtteranceResponse": RecV1.RecordUtteranceResponse.self,
+        "voiceshop.rec.v1.RecordUtterancesRequest": RecV1.RecordUtterancesRequest.self,
+        "voiceshop.rec.v1.RecordUtterancesResponse": RecV1.RecordUtterancesResponse.self,
         "voiceshop.rec.v1.ReindexRequest": RecV1.ReindexRequest.self,
         "voiceshop.rec.v1.ReindexResponse": RecV1.ReindexResponse.self,
         "voiceshop.rec.v1.RemoveFromCartRequest": RecV1.RemoveFromCartRequest.self,

@@ -2778,6 +2778,94 @@ extension RecV1.RecordUtteranceResponse {
     }
 }
 
+extension RecV1.RecordUtterancesRequest {
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+        self = try ProtoCCodec.decode(
+            bytes,
+            messageName: Self.protoMessageName,
+            unpack: { voiceshop__rec__v1__record_utterances_request__unpack(nil, $0, $1) },
+            free: { voiceshop__rec__v1__record_utterances_request__free_unpacked($0, nil) },
+            Self.init(cMessage:)
+        )
+    }
+
+    public func serialize(into buffer: inout [UInt8]) {
+        ProtoArena.with { arena in
+            let message = arena.allocate(Voiceshop__Rec__V1__RecordUtterancesRequest.self)
+            fillC(message, &arena)
+            ProtoCCodec.append(
+                to: &buffer, size: voiceshop__rec__v1__record_utterances_request__get_packed_size(message)
+            ) {
+                voiceshop__rec__v1__record_utterances_request__pack(message, $0)
+            }
+        }
+    }
+
+    /// Copies an unpacked C message into Swift values.
+    init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecordUtterancesRequest>) throws {
+        self.init(
+            utterances: try ProtoCRead.messages(message.pointee.utterances, message.pointee.n_utterances) {
+                try RecV1.RecordUtteranceRequest(cMessage: $0)
+            }
+        )
+    }
+
+    /// Initializes `message` and points its fields at copies of this message's values in `arena`.
+    func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__RecordUtterancesRequest>, _ arena: inout ProtoArena)
+    {
+        voiceshop__rec__v1__record_utterances_request__init(message)
+        if !self.utterances.isEmpty {
+            let array = arena.allocate(
+                UnsafeMutablePointer<Voiceshop__Rec__V1__RecordUtteranceRequest>?.self, count: self.utterances.count)
+            for (index, element) in self.utterances.enumerated() {
+                let sub = arena.allocate(Voiceshop__Rec__V1__RecordUtteranceRequest.self)
+                element.fillC(sub, &arena)
+                array[index] = sub
+            }
+            message.pointee.n_utterances = self.utterances.count
+            message.pointee.utterances = array
+        }
+    }
+}
+
+extension RecV1.RecordUtterancesResponse {
+    public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+        self = try ProtoCCodec.decode(
+            bytes,
+            messageName: Self.protoMessageName,
+            unpack: { voiceshop__rec__v1__record_utterances_response__unpack(nil, $0, $1) },
+            free: { voiceshop__rec__v1__record_utterances_response__free_unpacked($0, nil) },
+            Self.init(cMessage:)
+        )
+    }
+
+    public func serialize(into buffer: inout [UInt8]) {
+        ProtoArena.with { arena in
+            let message = arena.allocate(Voiceshop__Rec__V1__RecordUtterancesResponse.self)
+            fillC(message, &arena)
+            ProtoCCodec.append(
+                to: &buffer, size: voiceshop__rec__v1__record_utterances_response__get_packed_size(message)
+            ) {
+                voiceshop__rec__v1__record_utterances_response__pack(message, $0)
+            }
+        }
+    }
+
+    /// Copies an unpacked C message into Swift values.
+    init(cMessage message: UnsafePointer<Voiceshop__Rec__V1__RecordUtterancesResponse>) throws {
+        self.init(
+            recorded: message.pointee.recorded
+        )
+    }
+
+    /// Initializes `message` and points its fields at copies of this message's values in `arena`.
+    func fillC(_ message: UnsafeMutablePointer<Voiceshop__Rec__V1__RecordUtterancesResponse>, _ arena: inout ProtoArena)
+    {
+        voiceshop__rec__v1__record_utterances_response__init(message)
+        message.pointee.recorded = self.recorded
+    }
+}
+
 extension RecV1.FunnelRequest {
     public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
         self = try ProtoCCodec.decode(

@@ -255,6 +255,23 @@ extension RecV1 {
                 )
             }
 
+            /// Records up to 1,000 utterances in one transaction (the gateway batches them, so a busy
+            /// gateway makes a few calls a second, not one per request). Idempotent by `request_id`;
+            /// one invalid utterance fails the whole call with INVALID_ARGUMENT, naming its index.
+            public enum RecordUtterances {
+                /// The request message type.
+                public typealias Input = RecV1.RecordUtterancesRequest
+                /// The response message type.
+                public typealias Output = RecV1.RecordUtterancesResponse
+                /// `voiceshop.rec.v1.Rec/RecordUtterances`: unary, idempotent (retried on UNAVAILABLE).
+                public static let descriptor = MethodDescriptor(
+                    service: RecV1.Rec.serviceName,
+                    method: "RecordUtterances",
+                    kind: .unary,
+                    isIdempotent: true
+                )
+            }
+
             /// Every method of the service, in declaration order.
             public static let descriptors: [MethodDescriptor] = [
                 Search.descriptor,
@@ -273,6 +290,7 @@ extension RecV1 {
                 ForgetUser.descriptor,
                 Vocabulary.descriptor,
                 RecordUtterance.descriptor,
+                RecordUtterances.descriptor,
             ]
         }
 
@@ -339,6 +357,12 @@ extension RecV1 {
             /// id are stored. Idempotent by `request_id`.
             func recordUtterance(request: RecV1.RecordUtteranceRequest, context: ServerContext) async throws
                 -> RecV1.RecordUtteranceResponse
+
+            /// Records up to 1,000 utterances in one transaction (the gateway batches them, so a busy
+            /// gateway makes a few calls a second, not one per request). Idempotent by `request_id`;
+            /// one invalid utterance fails the whole call with INVALID_ARGUMENT, naming its index.
+            func recordUtterances(request: RecV1.RecordUtterancesRequest, context: ServerContext) async throws
+                -> RecV1.RecordUtterancesResponse
         }
 
         /// A typed client of `voiceshop.rec.v1.Rec`.
@@ -482,6 +506,16 @@ extension RecV1 {
             {
                 try await channel.unary(Method.RecordUtterance.descriptor, request: request, options: options)
             }
+
+            /// Records up to 1,000 utterances in one transaction (the gateway batches them, so a busy
+            /// gateway makes a few calls a second, not one per request). Idempotent by `request_id`;
+            /// one invalid utterance fails the whole call with INVALID_ARGUMENT, naming its index.
+            /// - Throws: `RPCError` with the status the call ended with.
+            public func recordUtterances(_ request: RecV1.RecordUtterancesRequest, options: CallOptions = .defaults)
+                async throws -> RecV1.RecordUtterancesResponse
+            {
+                try await channel.unary(Method.RecordUtterances.descriptor, request: request, options: options)
+            }
         }
     }
 }
@@ -552,6 +586,10 @@ extension RecV1.Rec.ServiceProtocol {
         router.registerUnary(RecV1.Rec.Method.RecordUtterance.descriptor) {
             (request: RecV1.RecordUtteranceRequest, context: ServerContext) in
             try await self.recordUtterance(request: request, context: context)
+        }
+        router.registerUnary(RecV1.Rec.Method.RecordUtterances.descriptor) {
+            (request: RecV1.RecordUtterancesRequest, context: ServerContext) in
+            try await self.recordUtterances(request: request, context: context)
         }
     }
 }

@@ -2356,6 +2356,44 @@ extension RecV1 {
         }
     }
 
+    /// A batch of utterances.
+    public struct RecordUtterancesRequest: ProtoMessage, Hashable, Sendable {
+        /// The proto message's full name.
+        public static let protoMessageName = "voiceshop.rec.v1.RecordUtterancesRequest"
+
+        /// The utterances, at most 1,000.
+        public var utterances: [RecV1.RecordUtteranceRequest] = []
+
+        /// A message with every field at its default value.
+        public init() {}
+
+        /// A message with the given fields; the others keep their default values.
+        public init(
+            utterances: [RecV1.RecordUtteranceRequest] = []
+        ) {
+            self.utterances = utterances
+        }
+    }
+
+    /// How many of the batch were new.
+    public struct RecordUtterancesResponse: ProtoMessage, Hashable, Sendable {
+        /// The proto message's full name.
+        public static let protoMessageName = "voiceshop.rec.v1.RecordUtterancesResponse"
+
+        /// Utterances whose request id had not been recorded before.
+        public var recorded: Int32 = 0
+
+        /// A message with every field at its default value.
+        public init() {}
+
+        /// A message with the given fields; the others keep their default values.
+        public init(
+            recorded: Int32 = 0
+        ) {
+            self.recorded = recorded
+        }
+    }
+
     /// The window of a funnel report, in Unix milliseconds: [since, until).
     public struct FunnelRequest: ProtoMessage, Hashable, Sendable {
         /// The proto message's full name.

@@ -260,7 +260,7 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
     }
 
     public func funnel(request: RecV1.FunnelRequest, context: ServerContext) async throws -> RecV1.FunnelResponse {
-        let until = request.untilMs > 0 ? request.untilMs : FunnelStore.nowMs()
+        let until = request.untilMs > 0 ? request.untilMs : WallClock.nowMilliseconds()
         let since = request.sinceMs > 0 ? request.sinceMs : until - 86_400_000
         guard since >= 0, since < until else {
             throw RPCError(code: .invalidArgument, message: "since_ms must be before until_ms.")

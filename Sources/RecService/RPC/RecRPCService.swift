@@ -225,20 +225,51 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
     public func recordUtterance(request: RecV1.RecordUtteranceRequest, context: ServerContext) async throws
         -> RecV1.RecordUtteranceResponse
     {
-        guard !request.requestID.isEmpty, request.requestID.utf8.count <= 128 else {
-            throw RPCError(code: .invalidArgument, message: "request_id is required (at most 128 bytes).")
-        }
-        guard request.source == "voice" || request.source == "text" else {
-            throw RPCError(code: .invalidArgument, message: "source must be voice or text, not '\(request.source)'.")
-        }
-        guard !request.intent.isEmpty, request.intent.utf8.count <= 64 else {
-            throw RPCError(code: .invalidArgument, message: "intent is required (at most 64 bytes).")
-        }
-        guard (0...1).contains(request.asrConfidence), request.resultsShown >= 0, request.occurredAtMs >= 0 else {
-            throw RPCError(code: .invalidArgument, message: "asr_confidence must be from 0 to 1; results_shown and occurred_at_ms must not be negative.")
-        }
+        if let problem = Self.utteranceProblem(request) { throw RPCError(code: .invalidArgument, message: problem) }
         let recorded = try await runtime.transaction(context) { try FunnelStore.record(request, $0) }
         return RecV1.RecordUtteranceResponse(recorded: recorded)
+    }
+
+    /// The most utterances one `RecordUtterances` call may carry.
+    static let maxUtterancesPerCall = 1_000
+
+    public func recordUtterances(request: RecV1.RecordUtterancesRequest, context: ServerContext) async throws
+        -> RecV1.RecordUtterancesResponse
+    {
+        guard request.utterances.count <= Self.maxUtterancesPerCall else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "at most \(Self.maxUtterancesPerCall) utterances a call, not \(request.utterances.count).")
+        }
+        for (index, utterance) in request.utterances.enumerated() {
+            if let problem = Self.utteranceProblem(utterance) {
+                throw RPCError(code: .invalidArgument, message: "utterance \(index): \(problem)")
+            }
+        }
+        if request.utterances.isEmpty { return RecV1.RecordUtterancesResponse(recorded: 0) }
+        let recorded = try await runtime.transaction(context) { connection in
+            try request.utterances.reduce(into: 0) { count, utterance in
+                if try FunnelStore.record(utterance, connection) { count += 1 }
+            }
+        }
+        return RecV1.RecordUtterancesResponse(recorded: Int32(recorded))
+    }
+
+    /// What is wrong with an utterance, or nil.
+    static func utteranceProblem(_ request: RecV1.RecordUtteranceRequest) -> String? {
+        guard !request.requestID.isEmpty, request.requestID.utf8.count <= 128 else {
+            return "request_id is required (at most 128 bytes)."
+        }
+        guard request.source == "voice" || request.source == "text" else {
+            return "source must be voice or text, not '\(request.source)'."
+        }
+        guard !request.intent.isEmpty, request.intent.utf8.count <= 64 else {
+            return "intent is required (at most 64 bytes)."
+        }
+        guard (0...1).contains(request.asrConfidence), request.resultsShown >= 0, request.occurredAtMs >= 0 else {
+            return "asr_confidence must be from 0 to 1; results_shown and occurred_at_ms must not be negative."
+        }
+        return nil
     }
 
     // MARK: - Events

@@ -1,4 +1,3 @@
-internal import Glibc
 internal import Postgres
 internal import Protos
 
@@ -7,13 +6,6 @@ internal import Protos
 enum FunnelStore {
     /// The confidence buckets, lowest first; typed requests are "text".
     static let buckets: [(key: String, upper: Float)] = [("0.0-0.5", 0.5), ("0.5-0.7", 0.7), ("0.7-0.9", 0.9), ("0.9-1.0", 1.01)]
-
-    /// Wall-clock now, in Unix milliseconds.
-    static func nowMs() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
 
     /// Stores an utterance; false when its request id was stored before.
     static func record(_ request: RecV1.RecordUtteranceRequest, _ connection: PostgresConnection) throws -> Bool {

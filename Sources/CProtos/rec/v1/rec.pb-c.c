@@ -2617,6 +2617,96 @@ void   voiceshop__rec__v1__record_utterance_response__free_unpacked
   assert(message->base.descriptor == &voiceshop__rec__v1__record_utterance_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   voiceshop__rec__v1__record_utterances_request__init
+                     (Voiceshop__Rec__V1__RecordUtterancesRequest         *message)
+{
+  static const Voiceshop__Rec__V1__RecordUtterancesRequest init_value = VOICESHOP__REC__V1__RECORD_UTTERANCES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t voiceshop__rec__v1__record_utterances_request__get_packed_size
+                     (const Voiceshop__Rec__V1__RecordUtterancesRequest *message)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterances_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t voiceshop__rec__v1__record_utterances_request__pack
+                     (const Voiceshop__Rec__V1__RecordUtterancesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterances_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t voiceshop__rec__v1__record_utterances_request__pack_to_buffer
+                     (const Voiceshop__Rec__V1__RecordUtterancesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterances_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Voiceshop__Rec__V1__RecordUtterancesRequest *
+       voiceshop__rec__v1__record_utterances_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Voiceshop__Rec__V1__RecordUtterancesRequest *)
+     protobuf_c_message_unpack (&voiceshop__rec__v1__record_utterances_request__descriptor,
+                                allocator, len, data);
+}
+void   voiceshop__rec__v1__record_utterances_request__free_unpacked
+                     (Voiceshop__Rec__V1__RecordUtterancesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterances_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   voiceshop__rec__v1__record_utterances_response__init
+                     (Voiceshop__Rec__V1__RecordUtterancesResponse         *message)
+{
+  static const Voiceshop__Rec__V1__RecordUtterancesResponse init_value = VOICESHOP__REC__V1__RECORD_UTTERANCES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t voiceshop__rec__v1__record_utterances_response__get_packed_size
+                     (const Voiceshop__Rec__V1__RecordUtterancesResponse *message)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterances_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t voiceshop__rec__v1__record_utterances_response__pack
+                     (const Voiceshop__Rec__V1__RecordUtterancesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterances_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t voiceshop__rec__v1__record_utterances_response__pack_to_buffer
+                     (const Voiceshop__Rec__V1__RecordUtterancesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterances_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Voiceshop__Rec__V1__RecordUtterancesResponse *
+       voiceshop__rec__v1__record_utterances_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Voiceshop__Rec__V1__RecordUtterancesResponse *)
+     protobuf_c_message_unpack (&voiceshop__rec__v1__record_utterances_response__descriptor,
+                                allocator, len, data);
+}
+void   voiceshop__rec__v1__record_utterances_response__free_unpacked
+                     (Voiceshop__Rec__V1__RecordUtterancesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &voiceshop__rec__v1__record_utterances_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   voiceshop__rec__v1__funnel_request__init
                      (Voiceshop__Rec__V1__FunnelRequest         *message)
 {
@@ -7373,6 +7463,82 @@ const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterance_response__
   (ProtobufCMessageInit) voiceshop__rec__v1__record_utterance_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor voiceshop__rec__v1__record_utterances_request__field_descriptors[1] =
+{
+  {
+    "utterances",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Voiceshop__Rec__V1__RecordUtterancesRequest, n_utterances),
+    offsetof(Voiceshop__Rec__V1__RecordUtterancesRequest, utterances),
+    &voiceshop__rec__v1__record_utterance_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned voiceshop__rec__v1__record_utterances_request__field_indices_by_name[] = {
+  0,   /* field[0] = utterances */
+};
+static const ProtobufCIntRange voiceshop__rec__v1__record_utterances_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterances_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "voiceshop.rec.v1.RecordUtterancesRequest",
+  "RecordUtterancesRequest",
+  "Voiceshop__Rec__V1__RecordUtterancesRequest",
+  "voiceshop.rec.v1",
+  sizeof(Voiceshop__Rec__V1__RecordUtterancesRequest),
+  1,
+  voiceshop__rec__v1__record_utterances_request__field_descriptors,
+  voiceshop__rec__v1__record_utterances_request__field_indices_by_name,
+  1,  voiceshop__rec__v1__record_utterances_request__number_ranges,
+  (ProtobufCMessageInit) voiceshop__rec__v1__record_utterances_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor voiceshop__rec__v1__record_utterances_response__field_descriptors[1] =
+{
+  {
+    "recorded",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Rec__V1__RecordUtterancesResponse, recorded),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned voiceshop__rec__v1__record_utterances_response__field_indices_by_name[] = {
+  0,   /* field[0] = recorded */
+};
+static const ProtobufCIntRange voiceshop__rec__v1__record_utterances_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterances_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "voiceshop.rec.v1.RecordUtterancesResponse",
+  "RecordUtterancesResponse",
+  "Voiceshop__Rec__V1__RecordUtterancesResponse",
+  "voiceshop.rec.v1",
+  sizeof(Voiceshop__Rec__V1__RecordUtterancesResponse),
+  1,
+  voiceshop__rec__v1__record_utterances_response__field_descriptors,
+  voiceshop__rec__v1__record_utterances_response__field_indices_by_name,
+  1,  voiceshop__rec__v1__record_utterances_response__number_ranges,
+  (ProtobufCMessageInit) voiceshop__rec__v1__record_utterances_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor voiceshop__rec__v1__funnel_request__field_descriptors[2] =
 {
   {
@@ -7899,7 +8065,7 @@ const ProtobufCEnumDescriptor voiceshop__rec__v1__import_format__descriptor =
   voiceshop__rec__v1__import_format__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor voiceshop__rec__v1__rec__method_descriptors[16] =
+static const ProtobufCMethodDescriptor voiceshop__rec__v1__rec__method_descriptors[17] =
 {
   { "Search", &voiceshop__rec__v1__search_request__descriptor, &voiceshop__rec__v1__search_response__descriptor },
   { "Recommend", &voiceshop__rec__v1__recommend_request__descriptor, &voiceshop__rec__v1__recommend_response__descriptor },
@@ -7917,6 +8083,7 @@ static const ProtobufCMethodDescriptor voiceshop__rec__v1__rec__method_descripto
   { "ForgetUser", &voiceshop__rec__v1__forget_user_request__descriptor, &voiceshop__rec__v1__forget_user_response__descriptor },
   { "Vocabulary", &voiceshop__rec__v1__vocabulary_request__descriptor, &voiceshop__rec__v1__vocabulary_response__descriptor },
   { "RecordUtterance", &voiceshop__rec__v1__record_utterance_request__descriptor, &voiceshop__rec__v1__record_utterance_response__descriptor },
+  { "RecordUtterances", &voiceshop__rec__v1__record_utterances_request__descriptor, &voiceshop__rec__v1__record_utterances_response__descriptor },
 };
 const unsigned voiceshop__rec__v1__rec__method_indices_by_name[] = {
   7,        /* AddToCart */
@@ -7930,6 +8097,7 @@ const unsigned voiceshop__rec__v1__rec__method_indices_by_name[] = {
   1,        /* Recommend */
   5,        /* RecordEvent */
   15,        /* RecordUtterance */
+  16,        /* RecordUtterances */
   8,        /* RemoveFromCart */
   12,        /* RequestReturn */
   0,        /* Search */
@@ -7943,7 +8111,7 @@ const ProtobufCServiceDescriptor voiceshop__rec__v1__rec__descriptor =
   "Rec",
   "Voiceshop__Rec__V1__Rec",
   "voiceshop.rec.v1",
-  16,
+  17,
   voiceshop__rec__v1__rec__method_descriptors,
   voiceshop__rec__v1__rec__method_indices_by_name
 };
@@ -8074,6 +8242,14 @@ void voiceshop__rec__v1__rec__record_utterance(ProtobufCService *service,
 {
   assert(service->descriptor == &voiceshop__rec__v1__rec__descriptor);
   service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void voiceshop__rec__v1__rec__record_utterances(ProtobufCService *service,
+                                                const Voiceshop__Rec__V1__RecordUtterancesRequest *input,
+                                                Voiceshop__Rec__V1__RecordUtterancesResponse_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &voiceshop__rec__v1__rec__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void voiceshop__rec__v1__rec__init (Voiceshop__Rec__V1__Rec_Service *service,
                                     Voiceshop__Rec__V1__Rec_ServiceDestroy destroy)

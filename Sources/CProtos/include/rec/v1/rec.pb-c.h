@@ -73,6 +73,8 @@ typedef struct Voiceshop__Rec__V1__StatsRequest Voiceshop__Rec__V1__StatsRequest
 typedef struct Voiceshop__Rec__V1__StatsResponse Voiceshop__Rec__V1__StatsResponse;
 typedef struct Voiceshop__Rec__V1__RecordUtteranceRequest Voiceshop__Rec__V1__RecordUtteranceRequest;
 typedef struct Voiceshop__Rec__V1__RecordUtteranceResponse Voiceshop__Rec__V1__RecordUtteranceResponse;
+typedef struct Voiceshop__Rec__V1__RecordUtterancesRequest Voiceshop__Rec__V1__RecordUtterancesRequest;
+typedef struct Voiceshop__Rec__V1__RecordUtterancesResponse Voiceshop__Rec__V1__RecordUtterancesResponse;
 typedef struct Voiceshop__Rec__V1__FunnelRequest Voiceshop__Rec__V1__FunnelRequest;
 typedef struct Voiceshop__Rec__V1__FunnelStages Voiceshop__Rec__V1__FunnelStages;
 typedef struct Voiceshop__Rec__V1__FunnelGroup Voiceshop__Rec__V1__FunnelGroup;
@@ -1983,6 +1985,39 @@ struct  Voiceshop__Rec__V1__RecordUtteranceResponse
 
 
 /*
+ * A batch of utterances.
+ */
+struct  Voiceshop__Rec__V1__RecordUtterancesRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The utterances, at most 1,000.
+   */
+  size_t n_utterances;
+  Voiceshop__Rec__V1__RecordUtteranceRequest **utterances;
+};
+#define VOICESHOP__REC__V1__RECORD_UTTERANCES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&voiceshop__rec__v1__record_utterances_request__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * How many of the batch were new.
+ */
+struct  Voiceshop__Rec__V1__RecordUtterancesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Utterances whose request id had not been recorded before.
+   */
+  int32_t recorded;
+};
+#define VOICESHOP__REC__V1__RECORD_UTTERANCES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&voiceshop__rec__v1__record_utterances_response__descriptor) \
+    , 0 }
+
+
+/*
  * The window of a funnel report, in Unix milliseconds: [since, until).
  */
 struct  Voiceshop__Rec__V1__FunnelRequest
@@ -3192,6 +3227,44 @@ Voiceshop__Rec__V1__RecordUtteranceResponse *
 void   voiceshop__rec__v1__record_utterance_response__free_unpacked
                      (Voiceshop__Rec__V1__RecordUtteranceResponse *message,
                       ProtobufCAllocator *allocator);
+/* Voiceshop__Rec__V1__RecordUtterancesRequest methods */
+void   voiceshop__rec__v1__record_utterances_request__init
+                     (Voiceshop__Rec__V1__RecordUtterancesRequest         *message);
+size_t voiceshop__rec__v1__record_utterances_request__get_packed_size
+                     (const Voiceshop__Rec__V1__RecordUtterancesRequest   *message);
+size_t voiceshop__rec__v1__record_utterances_request__pack
+                     (const Voiceshop__Rec__V1__RecordUtterancesRequest   *message,
+                      uint8_t             *out);
+size_t voiceshop__rec__v1__record_utterances_request__pack_to_buffer
+                     (const Voiceshop__Rec__V1__RecordUtterancesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Voiceshop__Rec__V1__RecordUtterancesRequest *
+       voiceshop__rec__v1__record_utterances_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   voiceshop__rec__v1__record_utterances_request__free_unpacked
+                     (Voiceshop__Rec__V1__RecordUtterancesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Voiceshop__Rec__V1__RecordUtterancesResponse methods */
+void   voiceshop__rec__v1__record_utterances_response__init
+                     (Voiceshop__Rec__V1__RecordUtterancesResponse         *message);
+size_t voiceshop__rec__v1__record_utterances_response__get_packed_size
+                     (const Voiceshop__Rec__V1__RecordUtterancesResponse   *message);
+size_t voiceshop__rec__v1__record_utterances_response__pack
+                     (const Voiceshop__Rec__V1__RecordUtterancesResponse   *message,
+                      uint8_t             *out);
+size_t voiceshop__rec__v1__record_utterances_response__pack_to_buffer
+                     (const Voiceshop__Rec__V1__RecordUtterancesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Voiceshop__Rec__V1__RecordUtterancesResponse *
+       voiceshop__rec__v1__record_utterances_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   voiceshop__rec__v1__record_utterances_response__free_unpacked
+                     (Voiceshop__Rec__V1__RecordUtterancesResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Voiceshop__Rec__V1__FunnelRequest methods */
 void   voiceshop__rec__v1__funnel_request__init
                      (Voiceshop__Rec__V1__FunnelRequest         *message);
@@ -3444,6 +3517,12 @@ typedef void (*Voiceshop__Rec__V1__RecordUtteranceRequest_Closure)
 typedef void (*Voiceshop__Rec__V1__RecordUtteranceResponse_Closure)
                  (const Voiceshop__Rec__V1__RecordUtteranceResponse *message,
                   void *closure_data);
+typedef void (*Voiceshop__Rec__V1__RecordUtterancesRequest_Closure)
+                 (const Voiceshop__Rec__V1__RecordUtterancesRequest *message,
+                  void *closure_data);
+typedef void (*Voiceshop__Rec__V1__RecordUtterancesResponse_Closure)
+                 (const Voiceshop__Rec__V1__RecordUtterancesResponse *message,
+                  void *closure_data);
 typedef void (*Voiceshop__Rec__V1__FunnelRequest_Closure)
                  (const Voiceshop__Rec__V1__FunnelRequest *message,
                   void *closure_data);
@@ -3527,6 +3606,10 @@ struct Voiceshop__Rec__V1__Rec_Service
                            const Voiceshop__Rec__V1__RecordUtteranceRequest *input,
                            Voiceshop__Rec__V1__RecordUtteranceResponse_Closure closure,
                            void *closure_data);
+  void (*record_utterances)(Voiceshop__Rec__V1__Rec_Service *service,
+                            const Voiceshop__Rec__V1__RecordUtterancesRequest *input,
+                            Voiceshop__Rec__V1__RecordUtterancesResponse_Closure closure,
+                            void *closure_data);
 };
 typedef void (*Voiceshop__Rec__V1__Rec_ServiceDestroy)(Voiceshop__Rec__V1__Rec_Service *);
 void voiceshop__rec__v1__rec__init (Voiceshop__Rec__V1__Rec_Service *service,
@@ -3550,7 +3633,8 @@ void voiceshop__rec__v1__rec__init (Voiceshop__Rec__V1__Rec_Service *service,
       function_prefix__ ## request_return,\
       function_prefix__ ## forget_user,\
       function_prefix__ ## vocabulary,\
-      function_prefix__ ## record_utterance  }
+      function_prefix__ ## record_utterance,\
+      function_prefix__ ## record_utterances  }
 void voiceshop__rec__v1__rec__search(ProtobufCService *service,
                                      const Voiceshop__Rec__V1__SearchRequest *input,
                                      Voiceshop__Rec__V1__SearchResponse_Closure closure,
@@ -3615,6 +3699,10 @@ void voiceshop__rec__v1__rec__record_utterance(ProtobufCService *service,
                                                const Voiceshop__Rec__V1__RecordUtteranceRequest *input,
                                                Voiceshop__Rec__V1__RecordUtteranceResponse_Closure closure,
                                                void *closure_data);
+void voiceshop__rec__v1__rec__record_utterances(ProtobufCService *service,
+                                                const Voiceshop__Rec__V1__RecordUtterancesRequest *input,
+                                                Voiceshop__Rec__V1__RecordUtterancesResponse_Closure closure,
+                                                void *closure_data);
 typedef struct Voiceshop__Rec__V1__CatalogAdmin_Service Voiceshop__Rec__V1__CatalogAdmin_Service;
 struct Voiceshop__Rec__V1__CatalogAdmin_Service
 {
@@ -3758,6 +3846,8 @@ extern const ProtobufCMessageDescriptor voiceshop__rec__v1__stats_request__descr
 extern const ProtobufCMessageDescriptor voiceshop__rec__v1__stats_response__descriptor;
 extern const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterance_request__descriptor;
 extern const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterance_response__descriptor;
+extern const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterances_request__descriptor;
+extern const ProtobufCMessageDescriptor voiceshop__rec__v1__record_utterances_response__descriptor;
 extern const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_request__descriptor;
 extern const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_stages__descriptor;
 extern const ProtobufCMessageDescriptor voiceshop__rec__v1__funnel_group__descriptor;
