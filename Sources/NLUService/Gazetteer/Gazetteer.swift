@@ -172,12 +172,21 @@ public struct Gazetteer: Sendable {
         let letterBytes = Array(letters.utf8)
         let primary = Array(codes.primary.utf8)
         let alternate = Array(codes.alternate.utf8)
+        // Every threshold below needs at least this spelling similarity.
+        let minimumSpelling = threshold == .strict ? 0.5 : 0.3
         var best: (entry: Entry, score: Double)?
         for entry in entries where type == nil || entry.type == type {
             // Cheap length filter before the edit distances.
             let length = entry.bytes.letters.count
             guard abs(length - letterBytes.count) <= max(3, letterBytes.count / 2), length >= 3 else { continue }
+            // Bounds that skip work without changing the answer: the spelling similarity is at
+            // most 1 − |length difference| / longest, and a score at most 0.4 + 0.6 × spelling
+            // (sound ≤ 1). Sound, the dearest part, is computed last.
+            let longest = Double(max(length, letterBytes.count))
+            let spellingBound = 1 - Double(abs(length - letterBytes.count)) / longest
+            guard spellingBound >= minimumSpelling, best.map({ 0.4 + 0.6 * spellingBound > $0.score }) ?? true else { continue }
             let spelling = similarity(letterBytes, entry.bytes.letters)
+            guard spelling >= minimumSpelling, best.map({ 0.4 + 0.6 * spelling > $0.score }) ?? true else { continue }
             var sound = soundSimilarity(primary, entry.bytes.primary)
             if sound < 1 {
                 sound = max(
