@@ -43,8 +43,8 @@ public struct EngineSettings: Sendable {
     /// pocketsphinx options asr-svc sets: our VAD trims silence (so frames keep their times),
     /// and the single fast forward pass plus the lattice pass (n-best, confidences).
     /// At most 3,000 active HMMs a frame (pocketsphinx's default is 30,000): with the general
-    /// model mixed in, this halves decoding time (real-time factor 0.25 → 0.135 on 30 queries ×
-    /// 4 voices) with the same word error rate on shopping queries and on LibriVox.
+    /// model mixed in, this about halves decoding time (`bench/gateway/run`'s 3.3 s utterance),
+    /// with the same word error rates in `RecognitionAccuracyTests` (shopping queries, LibriVox).
     public static let defaultDecoderOptions: [(flag: String, value: String)] = [
         ("-remove_silence", "no"), ("-fwdflat", "no"), ("-bestpath", "yes"), ("-maxhmmpf", "3000"),
     ]
