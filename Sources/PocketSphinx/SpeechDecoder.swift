@@ -71,10 +71,10 @@ public final class SpeechDecoder {
     /// The cepstral mean of the model (`-cmninit`), used when no audio is available.
     public let defaultCepstralMean: [Float]
     private var inUtterance = false
-    /// 100 ms of fixed low-level noise (a linear congruential sequence) for the primer utterance.
+    /// 300 ms of fixed low-level noise (a linear congruential sequence) for the primer utterance.
     private static let primer: [Int16] = {
         var state: UInt32 = 12_345
-        return (0..<1_600).map { _ in
+        return (0..<4_800).map { _ in
             state = state &* 1_103_515_245 &+ 12_345
             return Int16(truncatingIfNeeded: Int32(state >> 16) % 200 - 100)
         }
@@ -271,7 +271,8 @@ public final class SpeechDecoder {
     public func startUtterance(cepstralMean: [Float]) throws(PocketSphinxError) {
         if inUtterance { _ = ps_end_utt(decoder) }
         // The acoustic scorer keeps state from the last frames it saw (the previous top
-        // Gaussians). A short fixed utterance (100 ms: enough frames for the delta features)
+        // Gaussians). A short fixed utterance (300 ms; 100 ms was not enough: a streamed result
+        // then differed from the unary one in the fifth digit of a confidence)
         // puts that state where this utterance alone decides, so results never depend on
         // earlier calls. The front end's noise estimate needs nothing here: ps_start_stream
         // resets it (fe_start_stream), and it restarts from the utterance's first frame.
