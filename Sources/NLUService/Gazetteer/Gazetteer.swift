@@ -185,7 +185,7 @@ public struct Gazetteer: Sendable {
             let longest = Double(max(length, letterBytes.count))
             let spellingBound = 1 - Double(abs(length - letterBytes.count)) / longest
             guard spellingBound >= minimumSpelling, best.map({ 0.4 + 0.6 * spellingBound > $0.score }) ?? true else { continue }
-            let spelling = similarity(letterBytes, entry.bytes.letters)
+            let spelling = similarity(letterBytes, entry.bytes.letters, atLeast: minimumSpelling)
             guard spelling >= minimumSpelling, best.map({ 0.4 + 0.6 * spelling > $0.score }) ?? true else { continue }
             var sound = soundSimilarity(primary, entry.bytes.primary)
             if sound < 1 {

@@ -212,6 +212,37 @@ func editDistance<Element: Equatable>(_ a: [Element], _ b: [Element]) -> Int {
     return previous[b.count]
 }
 
+/// `editDistance` over bytes, without allocating, that gives up once the distance must exceed
+/// `limit`: the answer is exact when it is at most `limit`, and `limit + 1` otherwise. (A row's
+/// minimum never decreases from one row to the next, so once it passes `limit` the distance does.)
+func editDistance(_ a: [UInt8], _ b: [UInt8], limit: Int) -> Int {
+    if a.isEmpty || b.isEmpty { return min(max(a.count, b.count), limit + 1) }
+    let width = b.count + 1
+    return withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * width) { rows in
+        var previousPrevious = rows.baseAddress!
+        var previous = previousPrevious + width
+        var current = previous + width
+        for j in 0...b.count {
+            previousPrevious[j] = 0
+            previous[j] = j
+        }
+        for i in 1...a.count {
+            current[0] = i
+            var rowMinimum = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                var value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { value = min(value, previousPrevious[j - 2] + 1) }
+                current[j] = value
+                rowMinimum = min(rowMinimum, value)
+            }
+            if rowMinimum > limit { return limit + 1 }
+            (previousPrevious, previous, current) = (previous, current, previousPrevious)
+        }
+        return min(previous[b.count], limit + 1)
+    }
+}
+
 /// 1 minus the edit distance over the longer length: 1 for equal, 0 for nothing in common.
 func similarity(_ a: String, _ b: String) -> Double {
     similarity(Array(a.utf8), Array(b.utf8))
@@ -222,6 +253,16 @@ func similarity(_ x: [UInt8], _ y: [UInt8]) -> Double {
     let longest = max(x.count, y.count)
     guard longest > 0 else { return 1 }
     return 1 - Double(editDistance(x, y)) / Double(longest)
+}
+
+/// `similarity` over bytes when only values of at least `minimum` matter: exact from
+/// `minimum` up, and some value below `minimum` otherwise (the distance stops early).
+func similarity(_ x: [UInt8], _ y: [UInt8], atLeast minimum: Double) -> Double {
+    let longest = max(x.count, y.count)
+    guard longest > 0 else { return 1 }
+    // Distances up to the one `minimum` allows, with a margin of one for rounding, are exact.
+    let limit = Int(((1 - minimum) * Double(longest)).rounded(.up)) + 1
+    return 1 - Double(editDistance(x, y, limit: limit)) / Double(longest)
 }
 
 /// Similarity of two Double Metaphone codes, where consonants a recogniser confuses (M and N,
