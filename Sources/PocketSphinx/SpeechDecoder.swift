@@ -233,12 +233,15 @@ public final class SpeechDecoder {
         fe_end_utt(fe, rows[0], &last)
     }
 
+    /// The block the front end is primed with for the current utterance.
+    private var primerBlock: [Int16] = []
+
     /// The mean cepstrum of `samples` (16 kHz mono, the utterance's start), to start the
-    /// utterance with. The front end is primed with the utterance's first 100 ms first, so
-    /// its noise estimate starts from this utterance's background.
+    /// utterance with; it also chooses the front end's primer (see `startUtterance`).
     public func cepstralMean(of samples: UnsafeBufferPointer<Int16>) -> [Float] {
         guard samples.count > 0, !inUtterance else { return defaultCepstralMean }
-        primeFrontEnd(with: Array(samples.prefix(1_600)))
+        primerBlock = Array(samples.prefix(1_600))
+        primeFrontEnd(with: primerBlock)
         guard let fe = ps_get_fe(decoder) else { return defaultCepstralMean }
         let width = Int(fe_get_output_size(fe))
         var frameCount: Int32 = 0
@@ -270,14 +273,11 @@ public final class SpeechDecoder {
     /// - Throws: `PocketSphinxError` when the decoder cannot start.
     public func startUtterance(cepstralMean: [Float]) throws(PocketSphinxError) {
         if inUtterance { _ = ps_end_utt(decoder) }
-        // The acoustic scorer keeps state from the last frames it saw (the previous top
-        // Gaussians). A short fixed utterance (300 ms; 100 ms was not enough: a streamed result
-        // then differed from the unary one in the fifth digit of a confidence)
-        // puts that state where this utterance alone decides, so results never depend on
-        // earlier calls. The front end's noise estimate needs nothing here: ps_start_stream
-        // resets it (fe_start_stream), and it restarts from the utterance's first frame.
-        // (Priming the front end here too, as asr-svc once did, cost 1,500 frames of work
-        // that the reset then threw away.) Call `cepstralMean(of:)` first.
+        // The acoustic scorer and the front end keep state from the last frames they saw (the
+        // previous top Gaussians, noise estimates). The primer (the utterance's own start,
+        // repeated) and a short fixed utterance put that state where this utterance alone
+        // decides, so results never depend on earlier calls. Call `cepstralMean(of:)` first.
+        primeFrontEnd(with: primerBlock)
         guard ps_start_stream(decoder) == 0 else { throw PocketSphinxError("ps_start_stream failed") }
         if let cmn = CPocketSphinx_cmn(decoder), defaultCepstralMean.count == Int(cmn.pointee.veclen) {
             defaultCepstralMean.withUnsafeBufferPointer { cmn_live_set(cmn, $0.baseAddress) }

@@ -11,19 +11,21 @@ import Testing
         config.engine.decoder.options.filter { $0.flag == flag }.map(\.value)
     }
 
-    @Test func defaultsCapActiveHMMs() throws {
+    @Test func defaultsKeepTheForwardAndLatticePassesOnly() throws {
         let config = try Self.parse([:])
-        #expect(Self.value(config, "-maxhmmpf") == ["3000"])
         #expect(Self.value(config, "-fwdflat") == ["no"])
+        #expect(Self.value(config, "-bestpath") == ["yes"])
+        #expect(Self.value(config, "-maxhmmpf").isEmpty)
     }
 
     @Test func decoderOptionsReplaceTheSameFlagAndAddNewOnes() throws {
-        let config = try Self.parse(["decoder-options": "-maxhmmpf 8000 -topn 3", "beam": "1e-40"])
+        let config = try Self.parse(["decoder-options": "-bestpath no -maxhmmpf 8000 -topn 3", "beam": "1e-40"])
         // pocketsphinx refuses a flag given twice, so each flag appears once with the new value.
+        #expect(Self.value(config, "-bestpath") == ["no"])
         #expect(Self.value(config, "-maxhmmpf") == ["8000"])
         #expect(Self.value(config, "-topn") == ["3"])
         #expect(Self.value(config, "-beam") == ["1e-40"])
-        #expect(Self.value(config, "-bestpath") == ["yes"])
+        #expect(Self.value(config, "-fwdflat") == ["no"])
     }
 
     @Test(arguments: ["-maxhmmpf", "maxhmmpf 3000", "-maxhmmpf 3000 -topn"])

@@ -42,11 +42,11 @@ public struct EngineSettings: Sendable {
 
     /// pocketsphinx options asr-svc sets: our VAD trims silence (so frames keep their times),
     /// and the single fast forward pass plus the lattice pass (n-best, confidences).
-    /// At most 3,000 active HMMs a frame (pocketsphinx's default is 30,000): with the general
-    /// model mixed in, this about halves decoding time (`bench/gateway/run`'s 3.3 s utterance),
-    /// with the same word error rates in `RecognitionAccuracyTests` (shopping queries, LibriVox).
+    /// `--decoder-options '-maxhmmpf 3000'` about halves decoding time with the same word error
+    /// rates, but is not the default: with it a result came to depend on what the decoder
+    /// decoded before (a streamed confidence differed from the unary one in the fifth digit).
     public static let defaultDecoderOptions: [(flag: String, value: String)] = [
-        ("-remove_silence", "no"), ("-fwdflat", "no"), ("-bestpath", "yes"), ("-maxhmmpf", "3000"),
+        ("-remove_silence", "no"), ("-fwdflat", "no"), ("-bestpath", "yes"),
     ]
 
     public init() {
