@@ -45,6 +45,8 @@ public struct EngineSettings: Sendable {
     /// `--decoder-options '-maxhmmpf 3000'` about halves decoding time with the same word error
     /// rates, but is not the default: with it a result came to depend on what the decoder
     /// decoded before (a streamed confidence differed from the unary one in the fifth digit).
+    /// pocketsphinx's histogram for that cut counts root channels with scores left from earlier
+    /// utterances (docs/benchmarks.md, asr-svc in the gateway section).
     public static let defaultDecoderOptions: [(flag: String, value: String)] = [
         ("-remove_silence", "no"), ("-fwdflat", "no"), ("-bestpath", "yes"),
     ]
