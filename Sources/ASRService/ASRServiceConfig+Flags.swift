@@ -39,8 +39,7 @@ extension ASRServiceConfig {
         }
         if let beam = value("beam") {
             guard Double(beam) != nil else { throw ASRError(.invalidRequest, "--beam must be a number such as 1e-48, not '\(beam)'.") }
-            config.engine.decoder.options.removeAll { $0.flag == "-beam" }
-            config.engine.decoder.options.append(("-beam", beam))
+            config.engine.decoder.setOption("-beam", beam)
         }
         if let text = value("decoder-options") {
             let words = text.split(separator: " ").map(String.init)
@@ -49,8 +48,7 @@ extension ASRServiceConfig {
                 throw ASRError(.invalidRequest, "--decoder-options must be pocketsphinx flag and value pairs such as '-maxhmmpf 3000', not '\(text)'.")
             }
             for index in stride(from: 0, to: words.count, by: 2) {
-                config.engine.decoder.options.removeAll { $0.flag == words[index] }
-                config.engine.decoder.options.append((words[index], words[index + 1]))
+                config.engine.decoder.setOption(words[index], words[index + 1])
             }
         }
         let poll = try number("vocabulary-poll-seconds", 0.05...86_400) ?? 10

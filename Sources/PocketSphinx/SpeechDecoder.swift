@@ -38,6 +38,12 @@ public final class SpeechDecoder {
             self.options = options
         }
 
+        /// Sets one option, replacing any earlier value (pocketsphinx refuses a flag given twice).
+        public mutating func setOption(_ flag: String, _ value: String) {
+            options.removeAll { $0.flag == flag }
+            options.append((flag, value))
+        }
+
         /// The general English trigram model Debian ships.
         public var generalLanguageModel: String { "\(modelDirectory)/en-us.lm.bin" }
     }

@@ -190,31 +190,11 @@ public struct DoubleMetaphone: Hashable, Sendable {
     }
 }
 
-/// Levenshtein distance between two sequences (insert, delete and substitute cost 1; an
-/// adjacent transposition costs 1 too).
-func editDistance<Element: Equatable>(_ a: [Element], _ b: [Element]) -> Int {
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previousPrevious = [Int](repeating: 0, count: b.count + 1)
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            let cost = a[i - 1] == b[j - 1] ? 0 : 1
-            var value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { value = min(value, previousPrevious[j - 2] + 1) }
-            current[j] = value
-        }
-        swap(&previousPrevious, &previous)
-        swap(&previous, &current)
-    }
-    return previous[b.count]
-}
-
-/// `editDistance` over bytes, without allocating, that gives up once the distance must exceed
-/// `limit`: the answer is exact when it is at most `limit`, and `limit + 1` otherwise. (A row's
-/// minimum never decreases from one row to the next, so once it passes `limit` the distance does.)
+/// Levenshtein distance between two byte strings (insert, delete and substitute cost 1; an
+/// adjacent transposition costs 1 too), without allocating, giving up once the distance must
+/// exceed `limit`: the answer is exact when it is at most `limit`, and `limit + 1` otherwise.
+/// (A row's minimum never decreases from one row to the next, so once it passes `limit` the
+/// distance does.)
 func editDistance(_ a: [UInt8], _ b: [UInt8], limit: Int) -> Int {
     if a.isEmpty || b.isEmpty { return min(max(a.count, b.count), limit + 1) }
     let width = b.count + 1
@@ -243,20 +223,9 @@ func editDistance(_ a: [UInt8], _ b: [UInt8], limit: Int) -> Int {
     }
 }
 
-/// 1 minus the edit distance over the longer length: 1 for equal, 0 for nothing in common.
-func similarity(_ a: String, _ b: String) -> Double {
-    similarity(Array(a.utf8), Array(b.utf8))
-}
-
-/// `similarity` over bytes.
-func similarity(_ x: [UInt8], _ y: [UInt8]) -> Double {
-    let longest = max(x.count, y.count)
-    guard longest > 0 else { return 1 }
-    return 1 - Double(editDistance(x, y)) / Double(longest)
-}
-
-/// `similarity` over bytes when only values of at least `minimum` matter: exact from
-/// `minimum` up, and some value below `minimum` otherwise (the distance stops early).
+/// 1 minus the edit distance over the longer length (1 for equal, 0 for nothing in common),
+/// when only values of at least `minimum` matter: exact from `minimum` up, and some value below
+/// `minimum` otherwise (the distance stops early).
 func similarity(_ x: [UInt8], _ y: [UInt8], atLeast minimum: Double) -> Double {
     let longest = max(x.count, y.count)
     guard longest > 0 else { return 1 }
