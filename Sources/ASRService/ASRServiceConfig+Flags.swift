@@ -5,6 +5,7 @@ extension ASRServiceConfig {
     public static let flags = [
         "rec-addr", "catalog-file", "vocabulary-poll-seconds", "decoders", "max-waiting", "max-audio-seconds",
         "max-audio-bytes", "catalog-weight", "endpoint-ms", "model-dir", "beam", "decoder-options",
+        "general-words",
     ]
 
     /// The demo catalog, used when neither `--rec-addr` nor `--catalog-file` is given.
@@ -32,6 +33,7 @@ extension ASRServiceConfig {
             config.engine.catalogWeight = Float(weight)
             config.engine.mixGeneralModel = weight < 1
         }
+        if let words = try number("general-words", 0...1_000_000) { config.engine.generalWords = words == 0 ? nil : Int(words) }
         if let endpoint = try number("endpoint-ms", 100...5_000) { config.voiceActivity.endpointFrames = Int(endpoint / 10) }
         if let directory = value("model-dir") {
             config.engine.decoder.modelDirectory = directory

@@ -2,6 +2,7 @@ internal import Protos
 internal import RPCCore
 internal import RPCHTTP2Transport
 public import ServiceRuntime
+internal import Synchronization
 
 /// Where the catalog vocabulary comes from.
 public enum VocabularySource: Sendable {
@@ -28,6 +29,8 @@ public final class ModelService: Service {
     let maxTerms: Int32
     let logger: Logger
     let onReady: @Sendable (String) -> Void
+    /// The dictionary and the general model's ranked words, read with the first generation.
+    private let lexicon = Mutex<DecoderLexicon?>(nil)
 
     /// - Parameters:
     ///   - onReady: called with the model version each time a generation is installed.
@@ -93,21 +96,28 @@ public final class ModelService: Service {
         let settings = settings
         let size = pool.size
         let version = "catalog-v\(vocabulary.version)"
-        let built = try await WorkerThread.detached("asr-model-build") { () throws(ASRError) -> ([DecoderBox], [String: String]) in
-            let probe: PocketSphinx.SpeechDecoder
-            do { probe = try PocketSphinx.SpeechDecoder(configuration: settings.decoder) } catch {
-                throw ASRError(.engine, "Loading the acoustic model failed: \(error)", cause: error)
+        let cachedLexicon = lexicon.withLock { $0 }
+        let built = try await WorkerThread.detached("asr-model-build") {
+            () throws(ASRError) -> ([DecoderBox], [String: String], DecoderLexicon) in
+            let lexicon: DecoderLexicon
+            if let cachedLexicon { lexicon = cachedLexicon } else {
+                lexicon = try DecoderLexicon(settings: settings.decoder, generalWords: settings.generalWords)
             }
-            let model = CatalogLanguageModel(vocabulary: vocabulary, settings: settings.corpus, dictionary: probe.hasWord)
+            let model = CatalogLanguageModel(vocabulary: vocabulary, settings: settings.corpus, dictionary: lexicon.dictionary.contains)
+            var decoderSettings = settings
+            let kept = lexicon.words(for: model)
+            if settings.generalWords != nil { decoderSettings.decoder.dictionaryText = lexicon.dictionary.text(keeping: kept) }
             var boxes: [DecoderBox] = []
-            for _ in 0..<size { boxes.append(DecoderBox(engine: try settings.makeDecoder(model), modelVersion: version)) }
+            for _ in 0..<size { boxes.append(DecoderBox(engine: try decoderSettings.makeDecoder(model), modelVersion: version)) }
             let facts = [
                 "sentences": "\(model.sentenceCount)", "unigrams": "\(model.statistics.unigrams)",
                 "bigrams": "\(model.statistics.bigrams)", "trigrams": "\(model.statistics.trigrams)",
                 "letter_to_sound_words": "\(model.pronunciations.count)",
+                "dictionary_words": "\(settings.generalWords == nil ? lexicon.dictionary.words.count : kept.count)",
             ]
-            return (boxes, facts)
+            return (boxes, facts, lexicon)
         }
+        lexicon.withLock { $0 = built.2 }
         pool.install(built.0, modelVersion: version)
         var fields: [String: any Sendable] = built.1
         fields["model_version"] = version

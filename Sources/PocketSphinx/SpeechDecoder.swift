@@ -12,7 +12,8 @@ internal import Glibc
 /// ## Determinism
 /// Live cepstral mean normalisation normally carries state from one utterance to the next.
 /// Here every utterance starts from a mean the caller gives (`cepstralMean(of:)` of its
-/// first second), so the same audio fed in the same blocks always gives the same result.
+/// first second), and from an acoustic scorer `reset()` after the last one, so the same audio
+/// fed in the same blocks always gives the same result.
 public final class SpeechDecoder {
     /// Feature frames per second (pocketsphinx's default `-frate`).
     public static let framesPerSecond = 100
@@ -25,6 +26,9 @@ public final class SpeechDecoder {
         public var modelDirectory: String
         /// The pronunciation dictionary (CMU format).
         public var dictionary: String
+        /// The dictionary's text when it is built in memory (`PronunciationDictionary`); it
+        /// reaches pocketsphinx through a memfd and replaces `dictionary`.
+        public var dictionaryText: [UInt8]?
         /// Extra pocketsphinx options, such as `("-beam", "1e-40")`.
         public var options: [(flag: String, value: String)]
 
@@ -89,8 +93,13 @@ public final class SpeechDecoder {
     /// Loads the acoustic model and the dictionary (no language model yet).
     /// - Throws: `PocketSphinxError` when pocketsphinx rejects the options or the model.
     public init(configuration: Configuration) throws(PocketSphinxError) {
+        // The in-memory dictionary is read by ps_init, and only then.
+        var dictionaryFile: Int32 = -1
+        if let text = configuration.dictionaryText { dictionaryFile = try Self.memoryFile("dictionary", text) }
+        defer { if dictionaryFile >= 0 { close(dictionaryFile) } }
+        let dictionary = dictionaryFile >= 0 ? "/proc/self/fd/\(dictionaryFile)" : configuration.dictionary
         var arguments = [
-            "-hmm", "\(configuration.modelDirectory)/en-us", "-dict", configuration.dictionary, "-logfn", "/dev/null",
+            "-hmm", "\(configuration.modelDirectory)/en-us", "-dict", dictionary, "-logfn", "/dev/null",
         ]
         for option in configuration.options { arguments += [option.flag, option.value] }
         // cmd_ln keeps pointers into argv: it lives as long as the decoder.
@@ -122,6 +131,23 @@ public final class SpeechDecoder {
         ps_free(decoder)
         cmd_ln_free_r(config)
         Self.release(argv, argc)
+    }
+
+    /// An anonymous in-memory file holding `bytes`, for sphinxbase's file readers to read as
+    /// `/proc/self/fd/N`; the caller closes it.
+    private static func memoryFile(_ name: String, _ bytes: [UInt8]) throws(PocketSphinxError) -> Int32 {
+        let fd = CPocketSphinx_memfd(name)
+        guard fd >= 0 else { throw PocketSphinxError("memfd_create failed (errno \(errno))") }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            guard count > 0 else {
+                close(fd)
+                throw PocketSphinxError("Writing the in-memory \(name) failed (errno \(errno)).")
+            }
+            written += count
+        }
+        return fd
     }
 
     private static func release(_ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>, _ count: Int) {
@@ -166,15 +192,8 @@ public final class SpeechDecoder {
             case .file(let path):
                 model = ngram_model_read(config, path, NGRAM_AUTO, logmath)
             case .arpa(let text):
-                let fd = CPocketSphinx_memfd(component.name)
-                guard fd >= 0 else { throw PocketSphinxError("memfd_create failed (errno \(errno))") }
+                let fd = try Self.memoryFile(component.name, text)
                 defer { close(fd) }
-                var written = 0
-                while written < text.count {
-                    let count = text.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-                    guard count > 0 else { throw PocketSphinxError("Writing the in-memory model failed (errno \(errno)).") }
-                    written += count
-                }
                 model = ngram_model_read(config, "/proc/self/fd/\(fd)", NGRAM_ARPA, logmath)
             }
             guard let model else { throw PocketSphinxError("pocketsphinx could not read the language model '\(component.name)'") }
@@ -213,6 +232,11 @@ public final class SpeechDecoder {
     /// background) until its adaptive noise estimate has forgotten everything before: the
     /// estimate then depends on this utterance only, and starts from its background.
     private func primeFrontEnd(with block: [Int16]) {
+        block.withUnsafeBufferPointer { primeFrontEnd(with: $0) }
+    }
+
+    /// `primeFrontEnd(with:)` on a block in place.
+    private func primeFrontEnd(with block: UnsafeBufferPointer<Int16>) {
         guard let fe = ps_get_fe(decoder), !block.isEmpty else { return }
         let width = Int(fe_get_output_size(fe))
         let capacity = 64
@@ -223,16 +247,14 @@ public final class SpeechDecoder {
         for row in 0..<capacity { rows[row] = storage + row * width }
         fe_start_utt(fe)
         var done = 0
-        block.withUnsafeBufferPointer { block in
-            while done < Self.primerFrames {
-                var input: UnsafePointer<Int16>? = block.baseAddress
-                var count = block.count
-                while count > 0 {
-                    var frames = Int32(capacity)
-                    fe_process_frames(fe, &input, &count, rows, &frames, nil)
-                    done += Int(frames)
-                    if frames == 0 { break }
-                }
+        while done < Self.primerFrames {
+            var input: UnsafePointer<Int16>? = block.baseAddress
+            var count = block.count
+            while count > 0 {
+                var frames = Int32(capacity)
+                fe_process_frames(fe, &input, &count, rows, &frames, nil)
+                done += Int(frames)
+                if frames == 0 { break }
             }
         }
         var last: Int32 = 0
@@ -275,16 +297,23 @@ public final class SpeechDecoder {
         return mean.map { $0 / Float(frames) }
     }
 
-    /// Starts an utterance with the given cepstral mean (see the type's note).
-    /// - Throws: `PocketSphinxError` when the decoder cannot start.
-    public func startUtterance(cepstralMean: [Float]) throws(PocketSphinxError) {
-        if inUtterance { _ = ps_end_utt(decoder) }
-        // The acoustic scorer and the front end keep state from the last frames they saw (the
-        // previous top Gaussians, noise estimates). The primer (the utterance's own start,
-        // repeated) and a short fixed utterance put that state where this utterance alone
-        // decides, so results never depend on earlier calls. Call `cepstralMean(of:)` first.
-        primeFrontEnd(with: primerBlock)
-        guard ps_start_stream(decoder) == 0 else { throw PocketSphinxError("ps_start_stream failed") }
+    /// Whether `reset()` ran since the last utterance.
+    private var isReset = false
+
+    /// Puts the acoustic scorer and the search where every utterance starts from: the front end
+    /// primed with the fixed primer, then the primer decoded as an utterance of its own. The
+    /// scorer keeps state from the last frames it saw (the previous top Gaussians), and this
+    /// overwrites it, so results never depend on earlier calls.
+    ///
+    /// `startUtterance` does it when it has not run since the last utterance; asr-svc calls it
+    /// after each utterance, once the result has gone, to keep it off the caller's time.
+    public func reset() {
+        if inUtterance {
+            _ = ps_end_utt(decoder)
+            inUtterance = false
+        }
+        Self.primer.withUnsafeBufferPointer { primeFrontEnd(with: UnsafeBufferPointer(rebasing: $0.prefix(1_600))) }
+        guard ps_start_stream(decoder) == 0 else { return }
         if let cmn = CPocketSphinx_cmn(decoder), defaultCepstralMean.count == Int(cmn.pointee.veclen) {
             defaultCepstralMean.withUnsafeBufferPointer { cmn_live_set(cmn, $0.baseAddress) }
         }
@@ -292,6 +321,17 @@ public final class SpeechDecoder {
             Self.primer.withUnsafeBufferPointer { _ = ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0) }
             _ = ps_end_utt(decoder)
         }
+        isReset = true
+    }
+
+    /// Starts an utterance with the given cepstral mean (see the type's note).
+    /// - Throws: `PocketSphinxError` when the decoder cannot start.
+    public func startUtterance(cepstralMean: [Float]) throws(PocketSphinxError) {
+        if inUtterance || !isReset { reset() }
+        isReset = false
+        // The front end's noise estimate is adaptive too: priming it with the utterance's own
+        // start (see `cepstralMean(of:)`, called first) puts it where this utterance alone decides.
+        primeFrontEnd(with: primerBlock)
         // A new stream per utterance: frame numbers start at 0.
         guard ps_start_stream(decoder) == 0 else { throw PocketSphinxError("ps_start_stream failed") }
         if let cmn = CPocketSphinx_cmn(decoder), cepstralMean.count == Int(cmn.pointee.veclen) {

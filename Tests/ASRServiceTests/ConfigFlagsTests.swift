@@ -28,6 +28,13 @@ import Testing
         #expect(Self.value(config, "-fwdflat") == ["no"])
     }
 
+    @Test func generalWordsSetsTheDictionaryCutAndZeroKeepsEveryWord() throws {
+        #expect(try Self.parse([:]).engine.generalWords == 40_000)
+        #expect(try Self.parse(["general-words": "25000"]).engine.generalWords == 25_000)
+        #expect(try Self.parse(["general-words": "0"]).engine.generalWords == nil)
+        #expect(throws: ASRError.self) { try Self.parse(["general-words": "many"]) }
+    }
+
     @Test(arguments: ["-maxhmmpf", "maxhmmpf 3000", "-maxhmmpf 3000 -topn"])
     func malformedDecoderOptionsAreRefused(_ text: String) {
         #expect(throws: ASRError.self) { try Self.parse(["decoder-options": text]) }

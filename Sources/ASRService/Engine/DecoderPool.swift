@@ -164,6 +164,8 @@ public final class DecoderPool: Sendable {
                 state.decoders[slot] = pending
                 state.pending[slot] = nil
             }
+            // Queued before the slot is free, so it runs before the next call's work.
+            if let box = state.decoders[slot] { workers[slot].submit { box.engine.reset() } }
             if !state.waiters.isEmpty {
                 return state.waiters.removeFirst().continuation
             }

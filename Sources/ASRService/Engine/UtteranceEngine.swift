@@ -12,6 +12,9 @@ public protocol UtteranceEngine: AnyObject {
     func partial() -> String
     /// Ends the utterance: n-best hypotheses, best first, with the best one's word timings.
     func end(maxHypotheses: Int) throws(ASRError) -> DecodingResult
+    /// Readies the engine for the next utterance (work `begin` would otherwise do); the pool
+    /// runs it after each call, once the result has gone.
+    func reset()
 }
 
 extension SpeechDecoder: UtteranceEngine {

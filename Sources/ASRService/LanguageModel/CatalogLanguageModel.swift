@@ -9,6 +9,8 @@ public struct CatalogLanguageModel: Sendable {
     public let statistics: NGramModelBuilder.Statistics
     /// Letter-to-sound pronunciations of the model's words missing from the dictionary.
     public let pronunciations: [(word: String, phones: String)]
+    /// The model's words (without the sentence markers).
+    public let words: [String]
     public let sentenceCount: Int
     public let vocabularyVersion: Int64
 
@@ -22,8 +24,9 @@ public struct CatalogLanguageModel: Sendable {
         statistics = built.statistics
         sentenceCount = corpus.sentences.count
         vocabularyVersion = vocabulary.version
+        words = Array(builder.vocabulary.dropFirst(2))
         var pronunciations: [(word: String, phones: String)] = []
-        for word in builder.vocabulary.dropFirst(2) where !dictionary(word) {
+        for word in words where !dictionary(word) {
             let phones = LetterToSound.phones(for: word)
             if !phones.isEmpty { pronunciations.append((word, phones.joined(separator: " "))) }
         }
@@ -38,6 +41,9 @@ public struct EngineSettings: Sendable {
     public var catalogWeight: Float = 0.6
     /// Whether the general English model is mixed in at all.
     public var mixGeneralModel = true
+    /// How many of the general model's words (most probable first) decoders know, besides the
+    /// catalog's; nil: all of them (`DecoderLexicon`).
+    public var generalWords: Int? = 40_000
     public var corpus = ShoppingCorpus.Settings()
 
     /// pocketsphinx options asr-svc sets: our VAD trims silence (so frames keep their times),
@@ -70,6 +76,7 @@ public struct EngineSettings: Sendable {
                     .init(name: "general", source: .file(self.decoder.generalLanguageModel), weight: 1 - catalogWeight))
             }
             try decoder.setLanguageModel(components)
+            decoder.reset()
             return decoder
         } catch {
             throw ASRError(.engine, "Building a decoder failed: \(error)", cause: error)
