@@ -75,11 +75,13 @@ import Testing
         #expect(!vad.hasSpeech)
         for _ in 0..<100 { loud.withUnsafeBufferPointer { vad.push(frame: $0) } }
         #expect(vad.speechStartFrame == 50)
-        #expect(vad.segmentStart == (50 - 30) * 160)
+        let roll = (before: vad.settings.preRollFrames, after: vad.settings.postRollFrames)
+        #expect(roll == (20, 20))
+        #expect(vad.segmentStart == (50 - roll.before) * 160)
         for _ in 0..<49 { quiet.withUnsafeBufferPointer { vad.push(frame: $0) } }
         #expect(!vad.endpointReached)
         quiet.withUnsafeBufferPointer { vad.push(frame: $0) }
         #expect(vad.endpointReached)
-        #expect(vad.segmentEnd(available: 1_000_000) == (150 + 30) * 160)
+        #expect(vad.segmentEnd(available: 1_000_000) == (150 + roll.after) * 160)
     }
 }

@@ -14,8 +14,8 @@ public struct VoiceActivityDetector: Sendable {
         public var thresholdDB: Double = 9
         public var minimumDBFS: Double = -55
         public var startFrames = 3
-        public var preRollFrames = 30
-        public var postRollFrames = 30
+        public var preRollFrames = 20
+        public var postRollFrames = 20
         /// Quiet frames after speech that end a streamed utterance (the endpoint).
         public var endpointFrames = 50
 
