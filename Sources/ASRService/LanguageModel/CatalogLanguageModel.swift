@@ -48,11 +48,8 @@ public struct EngineSettings: Sendable {
 
     /// pocketsphinx options asr-svc sets: our VAD trims silence (so frames keep their times),
     /// and the single fast forward pass plus the lattice pass (n-best, confidences).
-    /// `--decoder-options '-maxhmmpf 3000'` about halves decoding time with the same word error
-    /// rates, but is not the default: with it a result came to depend on what the decoder
-    /// decoded before (a streamed confidence differed from the unary one in the fifth digit).
-    /// pocketsphinx's histogram for that cut counts root channels with scores left from earlier
-    /// utterances (docs/benchmarks.md, asr-svc in the gateway section).
+    /// Tighter pruning (`-maxhmmpf`, beams) was measured and saves little with the cut
+    /// dictionary, at a cost in words (docs/benchmarks.md, the gateway's voice figures).
     public static let defaultDecoderOptions: [(flag: String, value: String)] = [
         ("-remove_silence", "no"), ("-fwdflat", "no"), ("-bestpath", "yes"),
     ]
