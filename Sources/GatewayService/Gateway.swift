@@ -47,6 +47,13 @@ public final class Gateway: HTTPHandler, Sendable {
 
     // MARK: HTTPHandler
 
+    /// Sends the voice funnel's queued utterances before the process exits (at most 5 s).
+    public func serverStopped() async {
+        let left = orchestrator.recorder.pendingCount
+        if await orchestrator.recorder.flush(within: .seconds(5)) { return }
+        logger.warning("funnel utterances not sent at shutdown", ["queued": left, "left": orchestrator.recorder.pendingCount])
+    }
+
     public func respondInline(to head: HTTPRequestHead) -> HTTPResponse? {
         let start = ContinuousClock.now
         let match = Route.match(head.method, head.path)

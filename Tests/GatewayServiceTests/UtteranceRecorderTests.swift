@@ -94,4 +94,19 @@ import Testing
         try await Self.waitUntil { Self.count(metrics, "failed") == "1" }
         #expect(Self.count(metrics, "ok") == nil)
     }
+
+    @Test func flushWaitsForTheQueueAndTheCallInFlightWithinItsBound() async throws {
+        let sink = Sink()
+        let metrics = GatewayMetrics()
+        let recorder = UtteranceRecorder(maxBatch: 2, metrics: metrics) { try await sink.send($0) }
+        for index in 0..<5 { recorder.record(Self.utterance("f\(index)")) }
+        try await Self.waitUntil { sink.batches.withLock { $0.count } == 1 }
+        // rec-svc holds the first call: the bound is reached and nothing is claimed sent.
+        #expect(await recorder.flush(within: .milliseconds(50)) == false)
+        sink.release()
+        #expect(await recorder.flush(within: .seconds(10)))
+        #expect(Self.count(metrics, "ok") == "5")
+        #expect(sink.batches.withLock { $0 } == [["f0", "f1"], ["f2", "f3"], ["f4"]])
+        #expect(await recorder.flush(within: .zero))  // nothing queued: at once
+    }
 }

@@ -19,4 +19,11 @@ public protocol HTTPHandler: Sendable {
     /// The response for an error the server detects itself (body too large, too many
     /// connections, shutting down), in the application's error shape.
     func serverError(status: Int, code: String, message: String, head: HTTPRequestHead?) -> HTTPResponse
+    /// Called once the server has stopped (every request answered or past the grace period),
+    /// for work that must finish before the process exits.
+    func serverStopped() async
+}
+
+extension HTTPHandler {
+    public func serverStopped() async {}
 }

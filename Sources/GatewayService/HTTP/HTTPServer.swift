@@ -12,8 +12,8 @@ internal import Synchronization
 ///
 /// ## Shutdown
 /// Cancelling `run()` starts a graceful shutdown: new requests get 503 `shutting_down`, the
-/// ones in flight get up to `shutdownGracePeriod` to finish, then the loop stops and the
-/// listening socket closes.
+/// ones in flight get up to `shutdownGracePeriod` to finish, then the loop stops, the
+/// listening socket closes, and the handler's `serverStopped()` finishes its own work.
 public final class HTTPServer: Service, Sendable {
     private let core: HTTPServerCore
     /// The port the server listens on (the real one when 0 was configured).
@@ -51,6 +51,7 @@ public final class HTTPServer: Service, Sendable {
         }
         await dispatcher.value
         await core.loopExited.wait()
+        await core.handler.serverStopped()
     }
 }
 

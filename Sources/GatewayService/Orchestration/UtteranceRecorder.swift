@@ -9,7 +9,8 @@ internal import Synchronization
 /// second instead of one per request, and the funnel's writes cannot crowd out searches on
 /// rec-svc. When rec-svc is slower than the requests for long enough that `capacity`
 /// utterances wait, new ones are dropped and counted (`outcome="dropped"`): the funnel is
-/// analytics, and no request waits for it.
+/// analytics, and no request waits for it. On shutdown the gateway `flush`es what is queued,
+/// within a bound, so a SIGTERM loses no utterance that rec-svc can still take.
 final class UtteranceRecorder: Sendable {
     typealias Send = @Sendable ([RecV1.RecordUtteranceRequest]) async throws -> Void
 
@@ -17,6 +18,8 @@ final class UtteranceRecorder: Sendable {
         var pending: [RecV1.RecordUtteranceRequest] = []
         var waiter: CheckedContinuation<Void, Never>?
         var started = false
+        /// A batch taken but not yet answered.
+        var sending = false
     }
 
     private let state = Mutex(State())
@@ -54,6 +57,18 @@ final class UtteranceRecorder: Sendable {
     /// Utterances waiting to be sent.
     var pendingCount: Int { state.withLock { $0.pending.count } }
 
+    /// Waits until every queued utterance has been sent (or has failed), for at most `limit`.
+    /// - Returns: whether nothing is left.
+    @discardableResult
+    func flush(within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while state.withLock({ !$0.pending.isEmpty || $0.sending }) {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
     private func run() async {
         while true {
             let batch = await nextBatch()
@@ -63,6 +78,7 @@ final class UtteranceRecorder: Sendable {
             } catch {
                 metrics.utterancesRecorded(.failed, count: batch.count)
             }
+            state.withLock { $0.sending = false }
         }
     }
 
@@ -72,6 +88,7 @@ final class UtteranceRecorder: Sendable {
             let batch = state.withLock { state -> [RecV1.RecordUtteranceRequest] in
                 let batch = Array(state.pending.prefix(maxBatch))
                 state.pending.removeFirst(batch.count)
+                state.sending = !batch.isEmpty
                 return batch
             }
             if !batch.isEmpty { return batch }
