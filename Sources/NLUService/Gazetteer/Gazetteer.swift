@@ -174,10 +174,13 @@ public struct Gazetteer: Sendable {
         let alternate = Array(codes.alternate.utf8)
         // Every threshold below needs at least this spelling similarity.
         let minimumSpelling = threshold == .strict ? 0.5 : 0.3
-        var best: (entry: Entry, score: Double)?
-        for entry in entries where type == nil || entry.type == type {
+        // Entries are read in place by index: copying each one (three strings, four arrays)
+        // cost more than the filters below.
+        var best: (index: Int, score: Double)?
+        for index in entries.indices {
+            if let type, entries[index].type != type { continue }
             // Cheap length filter before the edit distances.
-            let length = entry.bytes.letters.count
+            let length = entries[index].bytes.letters.count
             guard abs(length - letterBytes.count) <= max(3, letterBytes.count / 2), length >= 3 else { continue }
             // Bounds that skip work without changing the answer: the spelling similarity is at
             // most 1 − |length difference| / longest, and a score at most 0.4 + 0.6 × spelling
@@ -185,13 +188,13 @@ public struct Gazetteer: Sendable {
             let longest = Double(max(length, letterBytes.count))
             let spellingBound = 1 - Double(abs(length - letterBytes.count)) / longest
             guard spellingBound >= minimumSpelling, best.map({ 0.4 + 0.6 * spellingBound > $0.score }) ?? true else { continue }
-            let spelling = similarity(letterBytes, entry.bytes.letters, atLeast: minimumSpelling)
+            let spelling = similarity(letterBytes, entries[index].bytes.letters, atLeast: minimumSpelling)
             guard spelling >= minimumSpelling, best.map({ 0.4 + 0.6 * spelling > $0.score }) ?? true else { continue }
-            var sound = soundSimilarity(primary, entry.bytes.primary)
+            var sound = soundSimilarity(primary, entries[index].bytes.primary)
             if sound < 1 {
                 sound = max(
-                    sound, soundSimilarity(alternate, entry.bytes.alternate), soundSimilarity(primary, entry.bytes.alternate),
-                    soundSimilarity(alternate, entry.bytes.primary))
+                    sound, soundSimilarity(alternate, entries[index].bytes.alternate),
+                    soundSimilarity(primary, entries[index].bytes.alternate), soundSimilarity(alternate, entries[index].bytes.primary))
             }
             let accepted: Bool
             switch threshold {
@@ -202,9 +205,9 @@ public struct Gazetteer: Sendable {
             }
             guard accepted else { continue }
             let score = 0.4 * sound + 0.6 * spelling
-            if best == nil || score > best!.score { best = (entry, score) }
+            if best == nil || score > best!.score { best = (index, score) }
         }
-        return best
+        return best.map { (entries[$0.index], $0.score) }
     }
 
     // MARK: - Spoken forms

@@ -18,6 +18,8 @@ public struct SlotTagger: Sendable {
     let allowedPrevious: [[Int]]
     /// `allowedMatrix[previous * (tags.count + 1) + tag]`: whether `tag` may follow `previous`.
     let allowedMatrix: [Bool]
+    /// exp(transition) where the transition is allowed, else 0; `(tags.count + 1) × tags.count`.
+    let transitionWeights: [Float]
 
     init(tags: [String], rows: [UInt64: Int32], weights: [Float], transitions: [Float]) {
         self.tags = tags
@@ -30,6 +32,16 @@ public struct SlotTagger: Sendable {
             for before in previous { matrix[before * (tags.count + 1) + tag] = true }
         }
         allowedMatrix = matrix
+        // Relative to the largest, so no weight overflows; a constant factor per position
+        // cancels in the forward-backward normalisation.
+        let largest = transitions.max() ?? 0
+        var weightsOfTransitions = [Float](repeating: 0, count: (tags.count + 1) * tags.count)
+        for before in 0...tags.count {
+            for tag in tags.indices where matrix[before * (tags.count + 1) + tag] {
+                weightsOfTransitions[before * tags.count + tag] = expf(transitions[before * tags.count + tag] - largest)
+            }
+        }
+        transitionWeights = weightsOfTransitions
     }
 
     static func allowed(_ tags: [String]) -> [[Int]] {
@@ -70,38 +82,49 @@ public struct SlotTagger: Sendable {
         let count = tags.count
         let scores = emissions(features)
         let best = Self.viterbi(scores, length: length, tagCount: count, transitions: transitions, allowed: allowedPrevious)
-        // Forward–backward in log space.
-        var alpha = [Float](repeating: -.infinity, count: length * count)
-        var beta = [Float](repeating: -.infinity, count: length * count)
-        for tag in 0..<count where tags[tag].hasPrefix("I-") == false {
-            alpha[tag] = transitions[count * count + tag] + scores[tag]
+        // Forward–backward with per-position scaling (Rabiner): in probabilities, each row
+        // normalised to sum 1, so it needs `count` exponentials a position, not `count²`.
+        // `transitionWeights` holds exp(transition − largest), 0 where a transition is not allowed.
+        let stride = count
+        var emission = [Float](repeating: 0, count: length * count)
+        for position in 0..<length {
+            var top = -Float.infinity
+            for tag in 0..<count { top = max(top, scores[position * count + tag]) }
+            for tag in 0..<count { emission[position * count + tag] = expf(scores[position * count + tag] - top) }
         }
-        for position in 1..<max(length, 1) {
-            for tag in 0..<count {
-                var terms: [Float] = []
-                for previous in allowedPrevious[tag] where previous < count {
-                    terms.append(alpha[(position - 1) * count + previous] + transitions[previous * count + tag])
-                }
-                alpha[position * count + tag] = logSumExp(terms) + scores[position * count + tag]
-            }
-        }
-        for tag in 0..<count { beta[(length - 1) * count + tag] = 0 }
-        if length > 1 {
-            for position in stride(from: length - 2, through: 0, by: -1) {
+        var alpha = [Float](repeating: 0, count: length * count)
+        var beta = [Float](repeating: 0, count: length * count)
+        var scale = [Float](repeating: 1, count: length)
+        for tag in 0..<count { alpha[tag] = transitionWeights[count * stride + tag] * emission[tag] }
+        for position in 0..<length {
+            if position > 0 {
                 for tag in 0..<count {
-                    var terms: [Float] = []
-                    for next in 0..<count where allowedMatrix[tag * (count + 1) + next] {
-                        terms.append(transitions[tag * count + next] + scores[(position + 1) * count + next] + beta[(position + 1) * count + next])
+                    var sum: Float = 0
+                    for previous in 0..<count { sum += alpha[(position - 1) * count + previous] * transitionWeights[previous * stride + tag] }
+                    alpha[position * count + tag] = sum * emission[position * count + tag]
+                }
+            }
+            var total: Float = 0
+            for tag in 0..<count { total += alpha[position * count + tag] }
+            scale[position] = total > 0 ? total : 1
+            for tag in 0..<count { alpha[position * count + tag] /= scale[position] }
+        }
+        for tag in 0..<count { beta[(length - 1) * count + tag] = 1 }
+        if length > 1 {
+            for position in Swift.stride(from: length - 2, through: 0, by: -1) {
+                for tag in 0..<count {
+                    var sum: Float = 0
+                    for next in 0..<count {
+                        sum += transitionWeights[tag * stride + next] * emission[(position + 1) * count + next] * beta[(position + 1) * count + next]
                     }
-                    beta[position * count + tag] = logSumExp(terms)
+                    beta[position * count + tag] = sum / scale[position + 1]
                 }
             }
         }
-        let total = logSumExp(Array(alpha[((length - 1) * count)..<(length * count)]))
         var confidence: [Float] = []
         for (position, tag) in best.enumerated() {
-            let value = alpha[position * count + tag] + beta[position * count + tag] - total
-            confidence.append(min(1, max(0, value.isFinite ? expf(value) : 0)))
+            let value = alpha[position * count + tag] * beta[position * count + tag]
+            confidence.append(min(1, max(0, value.isFinite ? value : 0)))
         }
         return (best.map { tags[$0] }, confidence)
     }
@@ -223,11 +246,4 @@ public struct SlotTagger: Sendable {
         }
         return SlotTagger(tags: tags, rows: newRows, weights: newWeights, transitions: transitions)
     }
-}
-
-func logSumExp(_ values: [Float]) -> Float {
-    guard let top = values.max(), top.isFinite else { return -.infinity }
-    var sum: Float = 0
-    for value in values { sum += expf(value - top) }
-    return top + logf(sum)
 }
