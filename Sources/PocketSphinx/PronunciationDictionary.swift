@@ -1,5 +1,4 @@
 internal import CPocketSphinx
-internal import Glibc
 
 /// A CMU-format pronunciation dictionary held in memory, to hand decoders a smaller one.
 ///
@@ -14,22 +13,7 @@ public struct PronunciationDictionary: Sendable {
     /// The words the dictionary defines.
     public let words: Set<String>
 
-    /// Reads a dictionary file (`word  PH ON ES`, one pronunciation a line).
-    /// - Throws: `PocketSphinxError` when the file cannot be read.
-    public init(contentsOf path: String) throws(PocketSphinxError) {
-        guard let file = fopen(path, "r") else { throw PocketSphinxError("Cannot read the dictionary \(path) (errno \(errno)).") }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        self.init(text: bytes)
-    }
-
-    /// Parses dictionary text.
+    /// Parses dictionary text (`word  PH ON ES`, one pronunciation a line).
     public init(text: [UInt8]) {
         var entries: [(word: String, line: String)] = []
         for line in text.split(separator: UInt8(ascii: "\n")) {

@@ -175,10 +175,9 @@ struct Timestamp: Sendable {
     let milliseconds: Int
 
     init() {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        seconds = now.tv_sec
-        milliseconds = now.tv_nsec / 1_000_000
+        let now = WallClock.nowMilliseconds()
+        seconds = Int(now / 1000)
+        milliseconds = Int(now % 1000)
     }
 
     /// Appends `"2026-12-04T20:55:29.903Z"` (with the quotes).

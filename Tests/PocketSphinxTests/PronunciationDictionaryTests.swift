@@ -1,7 +1,14 @@
+import Foundation
 import PocketSphinx
 import Testing
 
 @Suite struct PronunciationDictionaryTests {
+    /// Debian's CMU dictionary.
+    static func debianDictionary() throws -> PronunciationDictionary {
+        let path = "\(PocketSphinxLibrary.defaultModelDirectory)/cmudict-en-us.dict"
+        return PronunciationDictionary(text: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
     @Test func keepsTheChosenWordsWithTheirVariantsInFileOrder() {
         let text = """
             a AH
@@ -21,7 +28,7 @@ import Testing
 
     @Test func debiansDictionaryAndGeneralModelWordsByProbability() throws {
         let directory = PocketSphinxLibrary.defaultModelDirectory
-        let dictionary = try PronunciationDictionary(contentsOf: "\(directory)/cmudict-en-us.dict")
+        let dictionary = try Self.debianDictionary()
         #expect(dictionary.words.count > 120_000)
         #expect(dictionary.count > dictionary.words.count)  // variants
         let ranked = try PocketSphinxLibrary.wordsByProbability(languageModel: "\(directory)/en-us.lm.bin")
@@ -35,8 +42,7 @@ import Testing
     }
 
     @Test func aDecoderReadsADictionaryBuiltInMemory() throws {
-        let directory = PocketSphinxLibrary.defaultModelDirectory
-        let dictionary = try PronunciationDictionary(contentsOf: "\(directory)/cmudict-en-us.dict")
+        let dictionary = try Self.debianDictionary()
         var configuration = SpeechDecoder.Configuration()
         configuration.dictionaryText = dictionary.text(keeping: ["red", "dress", "dresses"])
         let decoder = try SpeechDecoder(configuration: configuration)

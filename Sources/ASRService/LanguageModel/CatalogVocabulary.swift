@@ -1,6 +1,6 @@
-internal import Glibc
 internal import JSON
 public import Protos
+internal import ServiceRuntime
 
 /// The catalog's words the language model is built from: rec-svc's `Vocabulary` answer, or
 /// the same read from a products JSONL file (the demo catalog).
@@ -37,16 +37,9 @@ public struct CatalogVocabulary: Sendable, Hashable {
     /// same lists rec-svc's `Vocabulary` RPC would return for it.
     /// - Throws: `ASRError` when the file cannot be read or a line is not a JSON object.
     public static func load(productsFile path: String, version: Int64 = 0) throws(ASRError) -> CatalogVocabulary {
-        guard let file = fopen(path, "r") else {
-            throw ASRError(.invalidRequest, "Cannot read the catalog file \(path) (errno \(errno)).")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.read(path) } catch {
+            throw ASRError(.invalidRequest, "Cannot read the catalog file \(path) (\(error.reason)).")
         }
         var vocabulary = CatalogVocabulary(version: version)
         var sets: [Int: [String: Int]] = [:]

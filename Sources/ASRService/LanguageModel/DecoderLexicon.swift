@@ -1,4 +1,5 @@
 public import PocketSphinx
+internal import ServiceRuntime
 
 /// The pronunciation dictionary decoders are built with: the general model's most probable
 /// words and every word of the catalog model, cut from Debian's CMU dictionary.
@@ -18,7 +19,7 @@ public struct DecoderLexicon: Sendable {
     /// - Throws: `ASRError` (`.engine`) when a model file cannot be read.
     public init(settings: SpeechDecoder.Configuration, generalWords: Int?) throws(ASRError) {
         do {
-            dictionary = try PronunciationDictionary(contentsOf: settings.dictionary)
+            dictionary = PronunciationDictionary(text: try FileBytes.read(settings.dictionary))
             let ranked = try PocketSphinxLibrary.wordsByProbability(languageModel: settings.generalLanguageModel)
             self.generalWords = generalWords.map { Array(ranked.prefix($0)) } ?? ranked
         } catch {

@@ -1,4 +1,4 @@
-internal import Glibc
+internal import ServiceRuntime
 
 /// The web page's files and the OpenAPI spec, read once at start and served from memory.
 public struct StaticAssets: Sendable {
@@ -41,20 +41,6 @@ public struct StaticAssets: Sendable {
     /// Reads a whole file.
     /// - Throws: `GatewayConfiguration.ConfigurationError` when it cannot be read.
     public static func readFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw GatewayConfiguration.ConfigurationError("cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw GatewayConfiguration.ConfigurationError("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return bytes
+        do { return try FileBytes.read(path) } catch { throw GatewayConfiguration.ConfigurationError(error.description) }
     }
 }

@@ -1,22 +1,12 @@
 internal import Glibc
+internal import ServiceRuntime
 
 /// Whole-file reads and writes with the C library (services do not link Foundation).
 enum FileIO {
     /// The bytes of the file at `path`.
     /// - Throws: `NLUError` with the path and `strerror` when it cannot be read.
     static func read(_ path: String) throws -> [UInt8] {
-        guard let file = fopen(path, "rb") else { throw NLUError(code: .badData, message: "cannot read \(path): \(errorText())") }
-        defer { fclose(file) }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if count > 0 { result.append(contentsOf: buffer[0..<count]) }
-            if count < buffer.count {
-                if ferror(file) != 0 { throw NLUError(code: .badData, message: "cannot read \(path): \(errorText())") }
-                return result
-            }
-        }
+        do { return try FileBytes.read(path) } catch { throw NLUError(code: .badData, message: error.description) }
     }
 
     /// The text of the file at `path` (invalid UTF-8 repaired).

@@ -85,7 +85,6 @@ public struct SlotTagger: Sendable {
         // Forward–backward with per-position scaling (Rabiner): in probabilities, each row
         // normalised to sum 1, so it needs `count` exponentials a position, not `count²`.
         // `transitionWeights` holds exp(transition − largest), 0 where a transition is not allowed.
-        let stride = count
         var emission = [Float](repeating: 0, count: length * count)
         for position in 0..<length {
             var top = -Float.infinity
@@ -95,12 +94,12 @@ public struct SlotTagger: Sendable {
         var alpha = [Float](repeating: 0, count: length * count)
         var beta = [Float](repeating: 0, count: length * count)
         var scale = [Float](repeating: 1, count: length)
-        for tag in 0..<count { alpha[tag] = transitionWeights[count * stride + tag] * emission[tag] }
+        for tag in 0..<count { alpha[tag] = transitionWeights[count * count + tag] * emission[tag] }
         for position in 0..<length {
             if position > 0 {
                 for tag in 0..<count {
                     var sum: Float = 0
-                    for previous in 0..<count { sum += alpha[(position - 1) * count + previous] * transitionWeights[previous * stride + tag] }
+                    for previous in 0..<count { sum += alpha[(position - 1) * count + previous] * transitionWeights[previous * count + tag] }
                     alpha[position * count + tag] = sum * emission[position * count + tag]
                 }
             }
@@ -111,11 +110,11 @@ public struct SlotTagger: Sendable {
         }
         for tag in 0..<count { beta[(length - 1) * count + tag] = 1 }
         if length > 1 {
-            for position in Swift.stride(from: length - 2, through: 0, by: -1) {
+            for position in stride(from: length - 2, through: 0, by: -1) {
                 for tag in 0..<count {
                     var sum: Float = 0
                     for next in 0..<count {
-                        sum += transitionWeights[tag * stride + next] * emission[(position + 1) * count + next] * beta[(position + 1) * count + next]
+                        sum += transitionWeights[tag * count + next] * emission[(position + 1) * count + next] * beta[(position + 1) * count + next]
                     }
                     beta[position * count + tag] = sum / scale[position + 1]
                 }
