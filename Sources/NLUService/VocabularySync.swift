@@ -15,12 +15,18 @@ public struct VocabularySync: Service {
     let client: RecV1.Rec.Client
     let engine: NLUEngine
     let interval: Duration
+    /// The deadline of each Vocabulary call.
+    let callTimeout: Duration
     let logger: Logger
 
-    public init(client: RecV1.Rec.Client, engine: NLUEngine, interval: Duration = .seconds(30), logger: Logger) {
+    public init(
+        client: RecV1.Rec.Client, engine: NLUEngine, interval: Duration = .seconds(30), callTimeout: Duration = .seconds(5),
+        logger: Logger
+    ) {
         self.client = client
         self.engine = engine
         self.interval = interval
+        self.callTimeout = callTimeout
         self.logger = logger
     }
 
@@ -56,7 +62,7 @@ public struct VocabularySync: Service {
     public func syncOnce(known: Int64) async throws -> Int64 {
         var request = RecV1.VocabularyRequest()
         request.knownVersion = known
-        let response = try await client.vocabulary(request, options: CallOptions(timeout: .seconds(5)))
+        let response = try await client.vocabulary(request, options: CallOptions(timeout: callTimeout))
         if response.unchanged { return known }
         let vocabulary = CatalogVocabulary(response)
         engine.update(vocabulary: vocabulary)

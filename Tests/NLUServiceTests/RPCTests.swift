@@ -80,8 +80,10 @@ struct RPCTests {
         let engine = NLUEngine(model: Shared.model, vocabulary: Shared.vocabulary)
         let fake = FakeVocabulary()
         try await withServer([fake]) { channel in
+            // A generous deadline: the heavy suites share two cores with this one, and the point
+            // here is what a sync does, not how fast the fake answers.
             let sync = VocabularySync(
-                client: RecV1.Rec.Client(channel: channel), engine: engine, interval: .seconds(60),
+                client: RecV1.Rec.Client(channel: channel), engine: engine, interval: .seconds(60), callTimeout: .seconds(60),
                 logger: Logger(service: "nlu-test", minimumLevel: .error))
             var known = try await sync.syncOnce(known: 0)
             #expect(known == 1)

@@ -43,6 +43,8 @@ import Testing
 
     @Test func deadlinePropagatesToDownstreamCalls() async throws {
         try await withServerAndChannel { _, channel in
+            // Connected first, as above: connecting on a loaded machine must not use up the 3 s.
+            let _: RawMessage = try await channel.unary(RawEchoService.sleep, request: RawMessage([0]))
             // A server-side context with 3 s left: a call made inside it inherits the deadline.
             let context = ServerContext(
                 method: RawEchoService.sleep, metadata: [:], deadline: .now + .seconds(3),
