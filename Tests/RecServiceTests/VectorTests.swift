@@ -50,6 +50,66 @@ import Testing
         #expect(recall >= 0.95, "recall@10 = \(recall)")
     }
 
+    @Test func quantizedHNSWRecallAt10IsAtLeast95PercentOfExactWithExactScores() async throws {
+        let (recall, exactScores) = try await TestSupport.onOwnThread { () -> (Double, Bool) in
+            let dimensions = 48
+            let vectors = Self.clustered(count: 3_000, dimensions: dimensions, clusters: 30, seed: 7).map(VectorMath.normalized)
+            let index = VectorIndex(dimensions: dimensions)
+            index.add(vectors.enumerated().map { (Int64($0.offset), $0.element) })
+            var hits = 0
+            var exactScores = true
+            let queries = Self.clustered(count: 200, dimensions: dimensions, clusters: 30, seed: 99).map(VectorMath.normalized)
+            for query in queries {
+                let exact = Set(index.exactSearch(query, k: 10).map(\.id))
+                let found = index.search(query, k: 10, quantized: true)
+                hits += found.filter { exact.contains($0.id) }.count
+                // The walk ran on the codes; the scores returned are the floats', best first.
+                exactScores = exactScores && found.allSatisfy { $0.score == VectorMath.dot(query, vectors[Int($0.id)]) }
+                exactScores = exactScores && zip(found, found.dropFirst()).allSatisfy { $0.score >= $1.score }
+            }
+            return (Double(hits) / Double(queries.count * 10), exactScores)
+        }
+        #expect(recall >= 0.95, "recall@10 = \(recall)")
+        #expect(exactScores)
+    }
+
+    @Test func theInt8CodesEstimateTheInnerProductClosely() async throws {
+        // Few vectors, so the graph that `add` builds stays cheap in a debug build (a few
+        // hundred 384-dimension inserts took seconds of CPU and starved other suites' calls).
+        let (estimates, errors, batched) = try await TestSupport.onOwnThread { () -> ([Float?], [Float], [Float?]) in
+            let vectors = Self.clustered(count: 64, dimensions: 384, clusters: 8, seed: 5).map(VectorMath.normalized)
+            let index = VectorIndex(dimensions: 384)
+            index.add(vectors.enumerated().map { (Int64($0.offset), $0.element) })
+            let query = VectorMath.normalized(Self.clustered(count: 1, dimensions: 384, clusters: 8, seed: 6)[0])
+            // Unknown ids come back nil, in place.
+            let estimates = index.approximateScores(query, ids: Array(Int64(0)..<64) + [9_999])
+            let errors = (0..<64).map { abs((estimates[$0] ?? .infinity) - VectorMath.dot(query, vectors[$0])) }
+            // Ids short of a batch of four are scored alone.
+            return (estimates, errors, index.approximateScores(query, ids: [9_999, 2, 3]))
+        }
+        #expect(estimates.count == 65 && estimates[64] == nil)
+        #expect(errors.max()! < 0.01, "largest error \(errors.max()!)")
+        #expect(batched == [nil, estimates[2], estimates[3]])
+    }
+
+    @Test func nearestAmongIdsIsTheExactTopK() async throws {
+        let results = try await TestSupport.onOwnThread { () -> [([VectorIndex.Neighbor], [VectorIndex.Neighbor])] in
+            let vectors = Self.clustered(count: 800, dimensions: 32, clusters: 10, seed: 13).map(VectorMath.normalized)
+            let index = VectorIndex(dimensions: 32)
+            index.add(vectors.enumerated().map { (Int64($0.offset), $0.element) })
+            let among = (0..<800).filter { $0 % 3 != 0 }.map(Int64.init) + [50_000]
+            let allowed = Set(among)
+            return [4, 77, 734].map { probe in
+                (index.nearest(vectors[probe], among: among, k: 25), index.exactSearch(vectors[probe], k: 25) { allowed.contains($0) })
+            }
+        }
+        for (found, expected) in results {
+            #expect(found.count == 25)
+            #expect(found.map(\.id) == expected.map(\.id))
+            #expect(found.map(\.score) == expected.map(\.score))
+        }
+    }
+
     @Test func exactSearchIsBruteForce() {
         let vectors = Self.clustered(count: 500, dimensions: 16, clusters: 5, seed: 3)
         let index = VectorIndex(dimensions: 16)
