@@ -175,4 +175,38 @@ import Testing
         let outcome = index.search(SearchQuery(text: "headphones"))
         #expect(outcome.hits.first { $0.product.id == 6 }!.breakdown.popularity == 1)
     }
+
+    /// Twenty shirts the word "shirt" finds and twenty tops it does not, whose vectors are the
+    /// closest to the query's: the tops join the matches through the vector side, and how many
+    /// join depends on whether the words already found plenty.
+    @Test(arguments: [true, false])
+    func theVectorSideTakesFewerNeighboursWhenTheWordsMatchPlenty(quantized: Bool) {
+        let index = CatalogIndex()
+        var products: [CatalogProduct] = []
+        var vectors: [(id: Int64, vector: [Float])] = []
+        for number in 0..<40 {
+            let isShirt = number < 20
+            products.append(Self.product(Int64(number + 1), isShirt ? "Cotton Shirt" : "Linen Top", 20, brand: "Acme", category: "Tops"))
+            // Cosine with the query (axis 0): about 0.95 down to 0.6 for the tops, 0.3 for the shirts.
+            let slope: Float = isShirt ? 3 + Float(number) * 0.01 : 0.3 + Float(number - 20) * 0.06
+            let norm = (1 + slope * slope).squareRoot()
+            vectors.append((Int64(number + 1), [1 / norm, slope / norm, 0, 0, 0, 0, 0, 0]))
+        }
+        index.rebuild(products)
+        let items = VectorIndex(dimensions: 8)
+        items.add(vectors)
+        func total(plenty: Int) -> (matches: Int, tops: Int) {
+            var semantic = SemanticQuery(vector: [1, 0, 0, 0, 0, 0, 0, 0], items: items)
+            semantic.quantized = quantized
+            semantic.neighbors = 10
+            semantic.plentyOfMatches = plenty
+            semantic.neighborsWhenPlenty = 2
+            let outcome = index.search(SearchQuery(text: "shirt", pageSize: 40), semantic: semantic)
+            return (outcome.totalMatches, outcome.hits.filter { $0.product.title == "Linen Top" }.count)
+        }
+        // 20 shirts are fewer than 25: the ten nearest tops join.
+        #expect(total(plenty: 25) == (30, 10))
+        // 20 shirts are plenty at 5: only the two nearest tops join.
+        #expect(total(plenty: 5) == (22, 2))
+    }
 }

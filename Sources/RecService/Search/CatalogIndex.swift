@@ -1,5 +1,6 @@
 internal import Glibc
 internal import Protos
+internal import Synchronization
 
 /// The in-memory search index over the live catalog: a BM25 inverted index over title,
 /// brand, category, attributes and description; exact filters; facets; and the re-ranking
@@ -75,12 +76,17 @@ public final class CatalogIndex: Sendable {
         var ranking: [RankingFields] = []
         /// BM25 length per document; -1 for a tombstone (the postings loop reads only this).
         var lengths: [Float] = []
+        /// Price per document, for the scan of a price filter (8 bytes a document, not the
+        /// ranking fields' 56).
+        var prices: [Double] = []
         var totalLength: Double = 0
         var liveCount = 0
         var tombstones = 0
         /// Interaction counts per product (purchases weigh most), for the popularity prior.
         var popularity: [Int64: Float] = [:]
         var maxPopularity: Float = 0
+        /// The same counts by document, for the ranking loop.
+        var documentPopularity: [Float] = []
     }
 
     private let lock = ReadWriteLock()
@@ -88,6 +94,8 @@ public final class CatalogIndex: Sendable {
     // nonisolated(unsafe): every access holds `lock`.
 
     public let weights: RankingWeights
+    /// Searches' scratch buffers, reused (see `SearchScratch`).
+    private let scratchPool = Mutex<[SearchScratch]>([])
 
     public init(weights: RankingWeights = RankingWeights()) {
         self.weights = weights
@@ -138,11 +146,11 @@ public final class CatalogIndex: Sendable {
 
     /// A test for many products against the same filters (analysed once).
     public func matcher(_ filters: SearchFilterSet) -> @Sendable (Int64) -> Bool {
-        let compiled = lock.withReadLock { compile(filters) }
+        let compiled = lock.withReadLock { storage.compile(filters) }
         return { [self] id in
             lock.withReadLock {
                 guard let doc = storage.documentOfProduct[id] else { return false }
-                return passes(doc, compiled)
+                return storage.passes(doc, compiled)
             }
         }
     }
@@ -157,6 +165,7 @@ public final class CatalogIndex: Sendable {
         lock.withWriteLock {
             storage.popularity = counts
             storage.maxPopularity = counts.values.max() ?? 0
+            storage.documentPopularity = storage.ranking.map { counts[$0.productID] ?? 0 }
         }
     }
 
@@ -166,6 +175,7 @@ public final class CatalogIndex: Sendable {
             let value = storage.popularity[id, default: 0] + amount
             storage.popularity[id] = value
             storage.maxPopularity = max(storage.maxPopularity, value)
+            if let doc = storage.documentOfProduct[id] { storage.documentPopularity[Int(doc)] = value }
         }
     }
 
@@ -213,6 +223,8 @@ public final class CatalogIndex: Sendable {
                 createdAtMs: product.createdAtMs, ratingPrior: ratingPrior, inStock: product.stock > 0, brandID: brandID,
                 categoryID: categoryID))
         storage.lengths.append(length)
+        storage.prices.append(product.price)
+        storage.documentPopularity.append(storage.popularity[product.id] ?? 0)
         storage.documents.append(
             Document(
                 product: product, brandID: brandID, categoryID: categoryID,
@@ -266,7 +278,30 @@ public final class CatalogIndex: Sendable {
     public func search(
         _ query: SearchQuery, personal: ((Int64) -> Float?)? = nil, semantic: SemanticQuery? = nil
     ) -> SearchOutcome {
-        lock.withReadLock {
+        let scratch = scratchPool.withLock { $0.popLast() } ?? SearchScratch()
+        defer { scratchPool.withLock { $0.append(scratch) } }
+        return lock.withReadLock {
+            // The search reads this copy of the storage (a few retains), so its loops pay no
+            // exclusivity check per access to the class's property.
+            let searcher = Searcher(storage: storage, weights: weights, scratch: scratch)
+            return searcher.search(query, personal: personal, semantic: semantic)
+        }
+    }
+
+    /// One search over one state of the index (under the read lock).
+    struct Searcher {
+        let storage: Storage
+        let weights: RankingWeights
+        let scratch: SearchScratch
+
+        init(storage: Storage, weights: RankingWeights, scratch: SearchScratch) {
+            self.storage = storage
+            self.weights = weights
+            self.scratch = scratch
+            scratch.reserve(storage.documents.count)
+        }
+
+        func search(_ query: SearchQuery, personal: ((Int64) -> Float?)?, semantic: SemanticQuery?) -> SearchOutcome {
             let terms = Array(Set(TextAnalyzer.terms(query.text)))
             var filters = query.filters
             var relaxed: [String] = []
@@ -279,294 +314,282 @@ public final class CatalogIndex: Sendable {
                 matches = candidates(terms: terms, filters: filters, semantic: semantic)
             }
             if matches.documents.isEmpty { relaxed = [] }
-            return rank(matches, terms: terms, query: query, filters: filters, relaxed: relaxed, personal: personal)
+            return rank(matches, query: query, filters: filters, relaxed: relaxed, personal: personal)
         }
-    }
 
-    struct Candidates {
-        var documents: [Int32]
-        /// BM25 score per document (indexed by document), empty without query terms.
-        var scores: [Float]
-        /// Which query terms each matched document contains (bit i = knownTerms[i]).
-        var matchedTerms: [UInt64]
-        /// The query terms some product has, in bit order.
-        var knownTerms: [String] = []
-        /// Cosine similarity of the query and item text vectors, by document.
-        var vectorScores: [Int32: Float] = [:]
-    }
-
-    /// Lexical candidates, then the semantic ones (see `search`).
-    private func candidates(terms: [String], filters raw: SearchFilterSet, semantic: SemanticQuery?) -> Candidates {
-        let filters = compile(raw)
-        var result = candidates(terms: terms, filters: filters)
-        guard let semantic else { return result }
-        let documentOfProduct = storage.documentOfProduct
-        var neighbors: [VectorIndex.Neighbor]
-        if filters.isEmpty {
-            neighbors = semantic.items.search(semantic.vector, k: semantic.neighbors)
-        } else {
-            // Filtered: score the products that pass exactly when they are few (cheaper and
-            // exact), else walk the graph with the filter.
-            let passing = filtered(filters)
-            if passing.count <= semantic.exactFilteredLimit {
-                let ranking = storage.ranking
-                let ids = passing.map { ranking[Int($0)].productID }
-                var heap = BoundedHeap<VectorIndex.Neighbor>(capacity: semantic.neighbors) { $0.score < $1.score }
-                for (id, score) in zip(ids, semantic.items.scores(semantic.vector, ids: ids)) {
-                    if let score { heap.insert(VectorIndex.Neighbor(id: id, score: score)) }
-                }
-                neighbors = heap.sortedDescending()
-            } else {
-                neighbors = semantic.items.search(semantic.vector, k: semantic.neighbors) { id in
-                    guard let doc = documentOfProduct[id] else { return false }
-                    return self.passes(doc, filters)
-                }
+        /// Lexical candidates, then the semantic ones (see `search`).
+        private func candidates(terms: [String], filters raw: SearchFilterSet, semantic: SemanticQuery?) -> Candidates {
+            let filters = storage.compile(raw)
+            var result = lexicalCandidates(terms: terms, filters: filters)
+            guard var semantic else { return result }
+            if result.documents.count >= semantic.plentyOfMatches && semantic.neighborsWhenPlenty < semantic.neighbors {
+                semantic.neighbors = semantic.neighborsWhenPlenty
+                semantic.ef = semantic.neighborsWhenPlenty
             }
-        }
-        var present = Set(result.documents)
-        for neighbor in neighbors {
-            guard let doc = documentOfProduct[neighbor.id] else { continue }
-            result.vectorScores[doc] = neighbor.score
-            if neighbor.score >= Float(weights.semanticThreshold) && present.insert(doc).inserted { result.documents.append(doc) }
-        }
-        // Exact similarity for the lexical matches the neighbours did not cover (the best
-        // by BM25 first, at most `semantic.rescoreLimit` of them).
-        var missing = result.documents.filter { result.vectorScores[$0] == nil }
-        if missing.count > semantic.rescoreLimit, !result.scores.isEmpty {
-            let scores = result.scores
-            var heap = BoundedHeap<Int32>(capacity: semantic.rescoreLimit) { scores[Int($0)] < scores[Int($1)] }
-            for doc in missing { heap.insert(doc) }
-            missing = heap.sortedDescending()
-        }
-        let ids = missing.compactMap { storage.documents[Int($0)]?.product.id }
-        for (doc, score) in zip(missing, semantic.items.scores(semantic.vector, ids: ids)) {
-            if let score { result.vectorScores[doc] = score }
-        }
-        return result
-    }
-
-    /// The documents that pass `filters` and match the query: every known query word when
-    /// at least one such document exists, otherwise all but one of them (any of them for
-    /// queries of one or two known words). Unknown words (in no product) are ignored, so one
-    /// misheard word does not empty the results.
-    private func candidates(terms: [String], filters: CompiledFilters) -> Candidates {
-        let documentCount = storage.documents.count
-        let known = terms.prefix(64).compactMap { term in storage.termIDs[term].map { (term, $0) } }
-        if known.isEmpty {
-            if !terms.isEmpty && filters.isEmpty { return Candidates(documents: [], scores: [], matchedTerms: []) }
-            // No query words (or none the catalog knows): the filters alone select.
-            return Candidates(documents: filtered(filters), scores: [], matchedTerms: [])
-        }
-        var scores = [Float](repeating: 0, count: documentCount)
-        var matched = [UInt64](repeating: 0, count: documentCount)
-        var touched: [Int32] = []
-        let live = Double(max(storage.liveCount, 1))
-        let averageLength = Float(storage.totalLength / live)
-        let k1 = Float(weights.k1), b = Float(weights.b)
-        for (bit, (_, termID)) in known.enumerated() {
-            let postings = storage.postings[Int(termID)]
-            let df = Double(postings.count)
-            let idf = Float(log(1 + (live - df + 0.5) / (df + 0.5)))
-            let lengthScale = b / max(averageLength, 1)
-            postings.withUnsafeBufferPointer { postings in
-                storage.lengths.withUnsafeBufferPointer { lengths in
-                    for posting in postings {
-                        let doc = Int(posting.doc)
-                        let length = lengths[doc]
-                        guard length >= 0 else { continue }  // a tombstone
-                        if matched[doc] == 0 { touched.append(posting.doc) }
-                        matched[doc] |= 1 << UInt64(bit)
-                        let norm = k1 * (1 - b + length * lengthScale)
-                        scores[doc] += idf * posting.tf * (k1 + 1) / (posting.tf + norm)
+            let documentOfProduct = storage.documentOfProduct
+            var neighbors: [VectorIndex.Neighbor]
+            if filters.isEmpty {
+                neighbors = semantic.items.search(semantic.vector, k: semantic.neighbors, ef: semantic.ef, quantized: semantic.quantized)
+            } else {
+                // Filtered: score the products that pass exactly when they are few (cheaper and
+                // exact), else walk the graph with the filter.
+                let passing = storage.filtered(filters)
+                if passing.count <= semantic.exactFilteredLimit {
+                    let ranking = storage.ranking
+                    let ids = passing.map { ranking[Int($0)].productID }
+                    if semantic.quantized {
+                        neighbors = semantic.items.nearest(semantic.vector, among: ids, k: semantic.neighbors)
+                    } else {
+                        var heap = BoundedHeap<VectorIndex.Neighbor>(capacity: semantic.neighbors) { $0.score < $1.score }
+                        for (id, score) in zip(ids, semantic.items.scores(semantic.vector, ids: ids)) {
+                            if let score { heap.insert(VectorIndex.Neighbor(id: id, score: score)) }
+                        }
+                        neighbors = heap.sortedDescending()
+                    }
+                } else {
+                    let storage = storage
+                    neighbors = semantic.items.search(
+                        semantic.vector, k: semantic.neighbors, ef: semantic.ef, quantized: semantic.quantized
+                    ) { id in
+                        guard let doc = documentOfProduct[id] else { return false }
+                        return storage.passes(doc, filters)
                     }
                 }
             }
-        }
-        let all: UInt64 = known.count == 64 ? .max : (1 << UInt64(known.count)) - 1
-        let looseMinimum = known.count >= 3 ? known.count - 1 : 1
-        var strict: [Int32] = []
-        var loose: [Int32] = []
-        for doc in touched {
-            let bits = matched[Int(doc)]
-            guard bits.nonzeroBitCount >= looseMinimum, passes(doc, filters) else { continue }
-            loose.append(doc)
-            if bits == all { strict.append(doc) }
-        }
-        return Candidates(
-            documents: strict.isEmpty ? loose : strict, scores: scores, matchedTerms: matched, knownTerms: known.map(\.0))
-    }
-
-    /// Filters with their values analysed once per search, not once per product.
-    struct CompiledFilters {
-        var priceMin: Double?
-        var priceMax: Double?
-        var ratingMin: Float?
-        var inStockOnly = false
-        /// The brand's id; -1 when no product has that brand (nothing passes).
-        var brandID: Int32?
-        var category: [String]?
-        var color: [String]?
-        var material: [String]?
-        var size: String?
-        var isEmpty = true
-    }
-
-    func compile(_ filters: SearchFilterSet) -> CompiledFilters {
-        var compiled = CompiledFilters()
-        compiled.priceMin = filters.priceMin
-        compiled.priceMax = filters.priceMax
-        compiled.ratingMin = filters.ratingMin
-        compiled.inStockOnly = filters.inStockOnly
-        if let brand = filters.brand { compiled.brandID = storage.brandIDs[TextAnalyzer.normalized(brand)] ?? -1 }
-        if let category = filters.category {
-            let wanted = category.split(separator: "/").map { TextAnalyzer.normalized(String($0)) }.filter { !$0.isEmpty }
-            if !wanted.isEmpty { compiled.category = wanted }
-        }
-        if let color = filters.color { compiled.color = TextAnalyzer.tokens(color) }
-        if let material = filters.material { compiled.material = TextAnalyzer.tokens(material) }
-        if let size = filters.size { compiled.size = TextAnalyzer.normalized(size) }
-        compiled.isEmpty = filters.activeNames.isEmpty
-        return compiled
-    }
-
-    /// Whether a live document passes: price, rating, stock and brand from the flat ranking
-    /// fields, the rest from the document only when those pass.
-    private func passes(_ doc: Int32, _ filters: CompiledFilters) -> Bool {
-        guard storage.lengths[Int(doc)] >= 0 else { return false }
-        if filters.isEmpty { return true }
-        let field = storage.ranking[Int(doc)]
-        if let minimum = filters.priceMin, field.price < minimum { return false }
-        if let maximum = filters.priceMax, field.price > maximum { return false }
-        if let minimum = filters.ratingMin, field.rating < minimum { return false }
-        if filters.inStockOnly && !field.inStock { return false }
-        if let brand = filters.brandID, brand != field.brandID { return false }
-        guard filters.category != nil || filters.color != nil || filters.material != nil || filters.size != nil else { return true }
-        guard let document = storage.documents[Int(doc)] else { return false }
-        if let category = filters.category, !Self.matchesCategory(category, document) { return false }
-        if let color = filters.color, !Self.contains(document.attributeValues["color"], words: color) { return false }
-        if let material = filters.material, !Self.contains(document.attributeValues["material"], words: material) { return false }
-        if let size = filters.size, document.attributeValues["size"]?.contains(size) != true { return false }
-        return true
-    }
-
-    /// The live documents that pass `filters`, found through the brand or category lists when
-    /// the filters name one (the smaller list), else by a scan.
-    private func filtered(_ filters: CompiledFilters) -> [Int32] {
-        var source: [Int32]?
-        if let brand = filters.brandID {
-            if brand < 0 || Int(brand) >= storage.brandDocuments.count { return [] }
-            source = storage.brandDocuments[Int(brand)]
-        }
-        if let category = filters.category {
-            let lists = category.map { storage.segmentDocuments[$0] ?? [] }
-            if let smallest = lists.min(by: { $0.count < $1.count }), smallest.count < (source?.count ?? .max) { source = smallest }
-        }
-        var result: [Int32] = []
-        if let source {
-            for doc in source where passes(doc, filters) { result.append(doc) }
-        } else {
-            for doc in 0..<Int32(storage.documents.count) where passes(doc, filters) { result.append(doc) }
-        }
-        return result
-    }
-
-    /// A category filter is a path ("Women/Dresses") or one segment's name ("dresses") found
-    /// anywhere in the product's category path.
-    private static func matchesCategory(_ wanted: [String], _ document: Document) -> Bool {
-        // A path matches as a run of whole segments, so "Dresses/Summer" finds
-        // "Women/Dresses/Summer" and "Women/Dresses" finds everything under it.
-        let segments = document.categorySegments
-        guard segments.count >= wanted.count else { return false }
-        for start in 0...(segments.count - wanted.count) where segments[start..<(start + wanted.count)].elementsEqual(wanted) {
-            return true
-        }
-        return false
-    }
-
-    /// Whether a value contains every word of `wanted` ("blue" matches "navy blue").
-    private static func contains(_ values: [String]?, words wanted: [String]) -> Bool {
-        guard let values else { return false }
-        guard !wanted.isEmpty else { return true }
-        return values.contains { value in
-            let have = value.split(separator: " ")
-            return wanted.allSatisfy { word in have.contains { $0 == word } }
-        }
-    }
-
-    private func rank(
-        _ matches: Candidates, terms: [String], query: SearchQuery, filters: SearchFilterSet, relaxed: [String],
-        personal: ((Int64) -> Float?)?
-    ) -> SearchOutcome {
-        let documents = matches.documents
-        var maxText: Float = 0
-        if !matches.scores.isEmpty { for doc in documents { maxText = max(maxText, matches.scores[Int(doc)]) } }
-        let popularityScale = storage.maxPopularity > 0 ? 1 / log1p(storage.maxPopularity) : 0
-
-        struct Scored {
-            var doc: Int32
-            var key: Double
-            var score: Double
-        }
-        // The blend is computed for every match (cheap), the order only for the page.
-        let fields = storage.ranking
-        let popularity = storage.popularity
-        let hasVectors = !matches.vectorScores.isEmpty
-        func blend(_ doc: Int32) -> (Double, RecV1.ScoreBreakdown) {
-            let field = fields[Int(doc)]
-            var parts = RecV1.ScoreBreakdown()
-            parts.text = maxText > 0 ? matches.scores[Int(doc)] / maxText : 0
-            parts.vector = hasVectors ? max(0, matches.vectorScores[doc] ?? 0) : 0
-            parts.personal = personal?(field.productID) ?? 0.5
-            parts.popularity = popularity.isEmpty ? 0 : log1p(popularity[field.productID] ?? 0) * popularityScale
-            parts.rating = field.ratingPrior
-            parts.stock = field.inStock ? 1 : 0
-            let w = weights
-            let score =
-                w.text * Double(parts.text) + w.vector * Double(parts.vector)
-                + w.personal * (Double(parts.personal) - 0.5) * 2 + w.popularity * Double(parts.popularity)
-                + w.rating * Double(parts.rating) + w.stock * Double(parts.stock)
-            return (score, parts)
-        }
-        let pageSize = max(1, query.pageSize)
-        let wanted = min(documents.count, (query.page + 1) * pageSize)
-        var heap = BoundedHeap<Scored>(capacity: wanted) { $0.key < $1.key || ($0.key == $1.key && $0.doc > $1.doc) }
-        for doc in documents {
-            let (score, _) = blend(doc)
-            let field = fields[Int(doc)]
-            let key: Double =
-                switch query.sort {
-                case .priceAsc: -field.price * 1e6 + score
-                case .priceDesc: field.price * 1e6 + score
-                case .ratingDesc: Double(field.rating) * 1e6 + Double(field.reviewCount).squareRoot() + score
-                case .newest: Double(field.createdAtMs) + score / 10
-                default: score
+            // Merge: the neighbours' similarities go to the lexical matches they are, and the
+            // neighbours above the threshold that the words missed join the matches.
+            let position = scratch.position
+            for (index, doc) in result.documents.enumerated() { position[Int(doc)] = Int32(index) }
+            result.vectorScores = [Float](repeating: .nan, count: result.documents.count)
+            let threshold = Float(weights.semanticThreshold)
+            for neighbor in neighbors {
+                guard let doc = documentOfProduct[neighbor.id] else { continue }
+                let index = position[Int(doc)]
+                if index >= 0 {
+                    result.vectorScores[Int(index)] = neighbor.score
+                } else if neighbor.score >= threshold {
+                    position[Int(doc)] = Int32(result.documents.count)
+                    result.append(doc, text: 0, terms: 0, vector: neighbor.score)
                 }
-            heap.insert(Scored(doc: doc, key: key, score: score))
+            }
+            for doc in result.documents { position[Int(doc)] = -1 }
+            // Exact similarity for the lexical matches the neighbours did not cover (the best
+            // by BM25 first, at most `semantic.rescoreLimit` of them).
+            var missing = result.vectorScores.indices.filter { result.vectorScores[$0].isNaN }
+            if missing.count > semantic.rescoreLimit, !result.knownTerms.isEmpty {
+                let scores = result.textScores
+                var heap = BoundedHeap<Int>(capacity: semantic.rescoreLimit) { scores[$0] < scores[$1] }
+                for index in missing { heap.insert(index) }
+                missing = heap.sortedDescending()
+            }
+            let ranking = storage.ranking
+            let ids = missing.map { ranking[Int(result.documents[$0])].productID }
+            let scores =
+                semantic.quantized
+                ? semantic.items.approximateScores(semantic.vector, ids: ids) : semantic.items.scores(semantic.vector, ids: ids)
+            for (index, score) in zip(missing, scores) {
+                if let score { result.vectorScores[index] = score }
+            }
+            return result
         }
-        let ordered = heap.sortedDescending()
-        var hits: [SearchHit] = []
-        for scored in ordered.dropFirst(query.page * pageSize) {
-            let document = storage.documents[Int(scored.doc)]!
-            let (_, parts) = blend(scored.doc)
-            let matchedWords = matches.matchedTerms.isEmpty ? [] : Self.words(of: matches.matchedTerms[Int(scored.doc)], query: query.text, terms: matches.knownTerms)
-            hits.append(
-                SearchHit(
-                    product: document.product, score: scored.score,
-                    why: Self.explain(matchedWords: matchedWords, filters: filters, parts: parts), breakdown: parts))
+
+        /// The documents that pass `filters` and match the query: every known query word when
+        /// at least one such document exists, otherwise all but one of them (any of them for
+        /// queries of one or two known words). Unknown words (in no product) are ignored, so one
+        /// misheard word does not empty the results.
+        private func lexicalCandidates(terms: [String], filters: CompiledFilters) -> Candidates {
+            let known = terms.prefix(64).compactMap { term in storage.termIDs[term].map { (term, $0) } }
+            if known.isEmpty {
+                if !terms.isEmpty && filters.isEmpty { return Candidates() }
+                // No query words (or none the catalog knows): the filters alone select.
+                var result = Candidates()
+                for doc in storage.filtered(filters) { result.append(doc, text: 0, terms: 0) }
+                return result
+            }
+            // BM25 accumulates in the scratch arrays (zero between searches), by document.
+            let scores = scratch.scores, matched = scratch.matched, touched = scratch.touched
+            var touchedCount = 0
+            let live = Double(max(storage.liveCount, 1))
+            let averageLength = Float(storage.totalLength / live)
+            let k1 = Float(weights.k1), b = Float(weights.b)
+            let lengthScale = b / max(averageLength, 1)
+            storage.lengths.withUnsafeBufferPointer { lengths in
+                for (bit, (_, termID)) in known.enumerated() {
+                    let postings = storage.postings[Int(termID)]
+                    let df = Double(postings.count)
+                    let idf = Float(log(1 + (live - df + 0.5) / (df + 0.5)))
+                    postings.withUnsafeBufferPointer { postings in
+                        for posting in postings {
+                            let doc = Int(posting.doc)
+                            let length = lengths[doc]
+                            guard length >= 0 else { continue }  // a tombstone
+                            if matched[doc] == 0 {
+                                touched[touchedCount] = posting.doc
+                                touchedCount += 1
+                            }
+                            matched[doc] |= 1 << UInt64(bit)
+                            let norm = k1 * (1 - b + length * lengthScale)
+                            scores[doc] += idf * posting.tf * (k1 + 1) / (posting.tf + norm)
+                        }
+                    }
+                }
+            }
+            let all: UInt64 = known.count == 64 ? .max : (1 << UInt64(known.count)) - 1
+            let looseMinimum = known.count >= 3 ? known.count - 1 : 1
+            var strict = Candidates()
+            var loose = Candidates()
+            for index in 0..<touchedCount {
+                let doc = touched[index]
+                let bits = matched[Int(doc)], score = scores[Int(doc)]
+                matched[Int(doc)] = 0
+                scores[Int(doc)] = 0
+                guard bits.nonzeroBitCount >= looseMinimum, storage.passes(doc, filters) else { continue }
+                if bits == all { strict.append(doc, text: score, terms: bits) }
+                if strict.documents.isEmpty { loose.append(doc, text: score, terms: bits) }
+            }
+            var result = strict.documents.isEmpty ? loose : strict
+            result.knownTerms = known.map(\.0)
+            return result
         }
-        return SearchOutcome(hits: hits, totalMatches: documents.count, facets: facets(documents), relaxedFilters: relaxed)
+
+        private func rank(
+            _ matches: Candidates, query: SearchQuery, filters: SearchFilterSet, relaxed: [String], personal: ((Int64) -> Float?)?
+        ) -> SearchOutcome {
+            let documents = matches.documents
+            let maxText = matches.textScores.max() ?? 0
+            let popularityScale = storage.maxPopularity > 0 ? 1 / log1p(storage.maxPopularity) : 0
+
+            struct Scored {
+                var index: Int32
+                var doc: Int32
+                var key: Double
+                var score: Double
+            }
+            // The blend is computed for every match (cheap), the order only for the page.
+            let fields = storage.ranking
+            let popularity = storage.documentPopularity
+            let vectors = matches.vectorScores
+            let weights = weights
+            func blend(_ index: Int) -> (Double, RecV1.ScoreBreakdown) {
+                let doc = Int(documents[index])
+                let field = fields[doc]
+                var parts = RecV1.ScoreBreakdown()
+                parts.text = maxText > 0 ? matches.textScores[index] / maxText : 0
+                parts.vector = vectors.isEmpty || vectors[index].isNaN ? 0 : max(0, vectors[index])
+                parts.personal = personal?(field.productID) ?? 0.5
+                parts.popularity = popularityScale > 0 ? log1p(popularity[doc]) * popularityScale : 0
+                parts.rating = field.ratingPrior
+                parts.stock = field.inStock ? 1 : 0
+                let w = weights
+                let score =
+                    w.text * Double(parts.text) + w.vector * Double(parts.vector)
+                    + w.personal * (Double(parts.personal) - 0.5) * 2 + w.popularity * Double(parts.popularity)
+                    + w.rating * Double(parts.rating) + w.stock * Double(parts.stock)
+                return (score, parts)
+            }
+            let pageSize = max(1, query.pageSize)
+            let wanted = min(documents.count, (query.page + 1) * pageSize)
+            var heap = BoundedHeap<Scored>(capacity: wanted) { $0.key < $1.key || ($0.key == $1.key && $0.doc > $1.doc) }
+            for index in documents.indices {
+                let (score, _) = blend(index)
+                let field = fields[Int(documents[index])]
+                let key: Double =
+                    switch query.sort {
+                    case .priceAsc: -field.price * 1e6 + score
+                    case .priceDesc: field.price * 1e6 + score
+                    case .ratingDesc: Double(field.rating) * 1e6 + Double(field.reviewCount).squareRoot() + score
+                    case .newest: Double(field.createdAtMs) + score / 10
+                    default: score
+                    }
+                heap.insert(Scored(index: Int32(index), doc: documents[index], key: key, score: score))
+            }
+            let ordered = heap.sortedDescending()
+            let queryWords = CatalogIndex.analysedWords(query.text)
+            var hits: [SearchHit] = []
+            for scored in ordered.dropFirst(query.page * pageSize) {
+                let document = storage.documents[Int(scored.doc)]!
+                let (_, parts) = blend(Int(scored.index))
+                let matchedWords = CatalogIndex.words(
+                    of: matches.matchedTerms[Int(scored.index)], queryWords: queryWords, terms: matches.knownTerms)
+                hits.append(
+                    SearchHit(
+                        product: document.product, score: scored.score,
+                        why: CatalogIndex.explain(matchedWords: matchedWords, filters: filters, parts: parts), breakdown: parts))
+            }
+            return SearchOutcome(hits: hits, totalMatches: documents.count, facets: facets(documents), relaxedFilters: relaxed)
+        }
+
+        /// Brand, category and price-range counts over all matches.
+        private func facets(_ documents: [Int32]) -> RecV1.Facets {
+            var brandCounts = [Int32](repeating: 0, count: storage.brandNames.count)
+            var categoryCounts = [Int32](repeating: 0, count: storage.categoryNames.count)
+            var priceCounts = [Int32](repeating: 0, count: Money.bucketEdges.count)
+            storage.ranking.withUnsafeBufferPointer { fields in
+                for doc in documents {
+                    let field = fields[Int(doc)]
+                    brandCounts[Int(field.brandID)] += 1
+                    categoryCounts[Int(field.categoryID)] += 1
+                    priceCounts[Money.bucket(of: field.price)] += 1
+                }
+            }
+            func top(_ counts: [Int32], _ names: [String]) -> [RecV1.FacetValue] {
+                counts.indices.filter { counts[$0] > 0 && !names[$0].isEmpty }
+                    .sorted { counts[$0] > counts[$1] || (counts[$0] == counts[$1] && names[$0] < names[$1]) }
+                    .prefix(20).map { RecV1.FacetValue(value: names[$0], count: counts[$0]) }
+            }
+            var facets = RecV1.Facets()
+            facets.brands = top(brandCounts, storage.brandNames)
+            facets.categories = top(categoryCounts, storage.categoryNames)
+            facets.prices = priceCounts.indices.filter { priceCounts[$0] > 0 }.map { index in
+                RecV1.PriceBucket(
+                    minPrice: Money.bucketEdges[index],
+                    maxPrice: index + 1 < Money.bucketEdges.count ? Money.bucketEdges[index + 1] : 0, count: priceCounts[index])
+            }
+            return facets
+        }
+    }
+
+    /// The matches of one search, in parallel arrays by match.
+    struct Candidates {
+        var documents: [Int32] = []
+        /// BM25 score of each match (0 for matches the words did not find).
+        var textScores: [Float] = []
+        /// Which query terms each match contains (bit i = knownTerms[i]).
+        var matchedTerms: [UInt64] = []
+        /// The query terms some product has, in bit order.
+        var knownTerms: [String] = []
+        /// Cosine similarity of the query and item text vectors for each match (NaN where it
+        /// was not computed); empty without a query vector.
+        var vectorScores: [Float] = []
+
+        mutating func append(_ doc: Int32, text: Float, terms: UInt64) {
+            documents.append(doc)
+            textScores.append(text)
+            matchedTerms.append(terms)
+        }
+
+        mutating func append(_ doc: Int32, text: Float, terms: UInt64, vector: Float) {
+            append(doc, text: text, terms: terms)
+            vectorScores.append(vector)
+        }
+    }
+
+    /// Each word of the query with its first analysed term ("Dresses" → ("dresses", "dress")),
+    /// computed once per search for the "why" of each hit.
+    static func analysedWords(_ query: String) -> [(word: String, term: String)] {
+        query.split(whereSeparator: { $0.isWhitespace }).compactMap { word in
+            TextAnalyzer.terms(String(word)).first.map { (String(word).lowercased(), $0) }
+        }
     }
 
     /// The query words behind the matched term bits, in query order.
-    private static func words(of bits: UInt64, query: String, terms: [String]) -> [String] {
-        let known = terms.prefix(64)
+    static func words(of bits: UInt64, queryWords: [(word: String, term: String)], terms: [String]) -> [String] {
+        guard bits != 0 else { return [] }
         var matched: Set<String> = []
-        for (bit, term) in known.enumerated() where bits & (1 << UInt64(bit)) != 0 { matched.insert(term) }
+        for (bit, term) in terms.prefix(64).enumerated() where bits & (1 << UInt64(bit)) != 0 { matched.insert(term) }
         var seen: Set<String> = []
-        return query.split(whereSeparator: { $0.isWhitespace }).compactMap { word in
-            let analysed = TextAnalyzer.terms(String(word))
-            guard let term = analysed.first, matched.contains(term), seen.insert(term).inserted else { return nil }
-            return String(word).lowercased()
+        return queryWords.compactMap { entry in
+            matched.contains(entry.term) && seen.insert(entry.term).inserted ? entry.word : nil
         }
     }
 
@@ -590,34 +613,163 @@ public final class CatalogIndex: Sendable {
         if parts.stock == 0 { reasons.append("out of stock") }
         return reasons.isEmpty ? "popular in the catalog" : reasons.joined(separator: "; ")
     }
+}
 
-    /// Brand, category and price-range counts over all matches.
-    private func facets(_ documents: [Int32]) -> RecV1.Facets {
-        var brandCounts = [Int32](repeating: 0, count: storage.brandNames.count)
-        var categoryCounts = [Int32](repeating: 0, count: storage.categoryNames.count)
-        var priceCounts = [Int32](repeating: 0, count: Money.bucketEdges.count)
-        storage.ranking.withUnsafeBufferPointer { fields in
-            for doc in documents {
-                let field = fields[Int(doc)]
-                brandCounts[Int(field.brandID)] += 1
-                categoryCounts[Int(field.categoryID)] += 1
-                priceCounts[Money.bucket(of: field.price)] += 1
+// MARK: - Filters
+
+extension CatalogIndex {
+    /// Filters with their values analysed once per search, not once per product.
+    struct CompiledFilters {
+        var priceMin: Double?
+        var priceMax: Double?
+        var ratingMin: Float?
+        var inStockOnly = false
+        /// The brand's id; -1 when no product has that brand (nothing passes).
+        var brandID: Int32?
+        var category: [String]?
+        var color: [String]?
+        var material: [String]?
+        var size: String?
+        var isEmpty = true
+    }
+}
+
+extension CatalogIndex.Storage {
+    func compile(_ filters: SearchFilterSet) -> CatalogIndex.CompiledFilters {
+        var compiled = CatalogIndex.CompiledFilters()
+        compiled.priceMin = filters.priceMin
+        compiled.priceMax = filters.priceMax
+        compiled.ratingMin = filters.ratingMin
+        compiled.inStockOnly = filters.inStockOnly
+        if let brand = filters.brand { compiled.brandID = brandIDs[TextAnalyzer.normalized(brand)] ?? -1 }
+        if let category = filters.category {
+            let wanted = category.split(separator: "/").map { TextAnalyzer.normalized(String($0)) }.filter { !$0.isEmpty }
+            if !wanted.isEmpty { compiled.category = wanted }
+        }
+        if let color = filters.color { compiled.color = TextAnalyzer.tokens(color) }
+        if let material = filters.material { compiled.material = TextAnalyzer.tokens(material) }
+        if let size = filters.size { compiled.size = TextAnalyzer.normalized(size) }
+        compiled.isEmpty = filters.activeNames.isEmpty
+        return compiled
+    }
+
+    /// Whether a live document passes: price, rating, stock and brand from the flat ranking
+    /// fields, the rest from the document only when those pass.
+    func passes(_ doc: Int32, _ filters: CatalogIndex.CompiledFilters) -> Bool {
+        guard lengths[Int(doc)] >= 0 else { return false }
+        if filters.isEmpty { return true }
+        let field = ranking[Int(doc)]
+        if let minimum = filters.priceMin, field.price < minimum { return false }
+        if let maximum = filters.priceMax, field.price > maximum { return false }
+        if let minimum = filters.ratingMin, field.rating < minimum { return false }
+        if filters.inStockOnly && !field.inStock { return false }
+        if let brand = filters.brandID, brand != field.brandID { return false }
+        guard filters.category != nil || filters.color != nil || filters.material != nil || filters.size != nil else { return true }
+        guard let document = documents[Int(doc)] else { return false }
+        if let category = filters.category, !Self.matchesCategory(category, document) { return false }
+        if let color = filters.color, !Self.contains(document.attributeValues["color"], words: color) { return false }
+        if let material = filters.material, !Self.contains(document.attributeValues["material"], words: material) { return false }
+        if let size = filters.size, document.attributeValues["size"]?.contains(size) != true { return false }
+        return true
+    }
+
+    /// The live documents that pass `filters`, found through the brand or category lists when
+    /// the filters name one (the smaller list), else by a scan.
+    func filtered(_ filters: CatalogIndex.CompiledFilters) -> [Int32] {
+        var source: [Int32]?
+        if let brand = filters.brandID {
+            if brand < 0 || Int(brand) >= brandDocuments.count { return [] }
+            source = brandDocuments[Int(brand)]
+        }
+        if let category = filters.category {
+            let lists = category.map { segmentDocuments[$0] ?? [] }
+            if let smallest = lists.min(by: { $0.count < $1.count }), smallest.count < (source?.count ?? .max) { source = smallest }
+        }
+        var result: [Int32] = []
+        if let source {
+            for doc in source where passes(doc, filters) { result.append(doc) }
+        } else if filters.priceMin != nil || filters.priceMax != nil {
+            // A price bound alone: the flat prices first, the rest only for those in range.
+            let low = filters.priceMin ?? -.infinity, high = filters.priceMax ?? .infinity
+            prices.withUnsafeBufferPointer { prices in
+                for doc in prices.indices where prices[doc] >= low && prices[doc] <= high && passes(Int32(doc), filters) {
+                    result.append(Int32(doc))
+                }
             }
+        } else {
+            for doc in 0..<Int32(documents.count) where passes(doc, filters) { result.append(doc) }
         }
-        func top(_ counts: [Int32], _ names: [String]) -> [RecV1.FacetValue] {
-            counts.indices.filter { counts[$0] > 0 && !names[$0].isEmpty }
-                .sorted { counts[$0] > counts[$1] || (counts[$0] == counts[$1] && names[$0] < names[$1]) }
-                .prefix(20).map { RecV1.FacetValue(value: names[$0], count: counts[$0]) }
+        return result
+    }
+
+    /// A category filter is a path ("Women/Dresses") or one segment's name ("dresses") found
+    /// anywhere in the product's category path.
+    private static func matchesCategory(_ wanted: [String], _ document: CatalogIndex.Document) -> Bool {
+        // A path matches as a run of whole segments, so "Dresses/Summer" finds
+        // "Women/Dresses/Summer" and "Women/Dresses" finds everything under it.
+        let segments = document.categorySegments
+        guard segments.count >= wanted.count else { return false }
+        for start in 0...(segments.count - wanted.count) where segments[start..<(start + wanted.count)].elementsEqual(wanted) {
+            return true
         }
-        var facets = RecV1.Facets()
-        facets.brands = top(brandCounts, storage.brandNames)
-        facets.categories = top(categoryCounts, storage.categoryNames)
-        facets.prices = priceCounts.indices.filter { priceCounts[$0] > 0 }.map { index in
-            RecV1.PriceBucket(
-                minPrice: Money.bucketEdges[index],
-                maxPrice: index + 1 < Money.bucketEdges.count ? Money.bucketEdges[index + 1] : 0, count: priceCounts[index])
+        return false
+    }
+
+    /// Whether a value contains every word of `wanted` ("blue" matches "navy blue").
+    private static func contains(_ values: [String]?, words wanted: [String]) -> Bool {
+        guard let values else { return false }
+        guard !wanted.isEmpty else { return true }
+        return values.contains { value in
+            let have = value.split(separator: " ")
+            return wanted.allSatisfy { word in have.contains { $0 == word } }
         }
-        return facets
+    }
+}
+
+/// Buffers by document that one search at a time uses to accumulate BM25 scores and merge
+/// candidates, kept between searches (in `CatalogIndex`'s pool) so that a search does not
+/// allocate and clear a megabyte for a catalog of 100,000 products. A search leaves them as it
+/// found them: scores and term bits 0, positions -1.
+final class SearchScratch: @unchecked Sendable {
+    // @unchecked: a scratch belongs to one search at a time (taken from and returned to the
+    // pool under its mutex).
+    private(set) var scores: UnsafeMutablePointer<Float>
+    private(set) var matched: UnsafeMutablePointer<UInt64>
+    private(set) var position: UnsafeMutablePointer<Int32>
+    /// The documents a search touched, in order (no reset needed).
+    private(set) var touched: UnsafeMutablePointer<Int32>
+    private var capacity = 0
+
+    init() {
+        scores = .allocate(capacity: 1)
+        matched = .allocate(capacity: 1)
+        position = .allocate(capacity: 1)
+        touched = .allocate(capacity: 1)
+    }
+
+    /// Grows the buffers to at least `count` documents.
+    func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        let size = max(count, capacity * 2)
+        scores.deallocate()
+        matched.deallocate()
+        position.deallocate()
+        touched.deallocate()
+        touched = .allocate(capacity: size)
+        scores = .allocate(capacity: size)
+        scores.initialize(repeating: 0, count: size)
+        matched = .allocate(capacity: size)
+        matched.initialize(repeating: 0, count: size)
+        position = .allocate(capacity: size)
+        position.initialize(repeating: -1, count: size)
+        capacity = size
+    }
+
+    deinit {
+        scores.deallocate()
+        matched.deallocate()
+        position.deallocate()
+        touched.deallocate()
     }
 }
 
@@ -627,14 +779,29 @@ public struct SemanticQuery: Sendable {
     public var items: VectorIndex
     /// Nearest products taken from the vector index.
     public var neighbors = 100
+    /// The graph walk's beam width (nil: the index's `efSearch`, at least `neighbors`).
+    public var ef: Int?
+    /// When the words alone match at least `plentyOfMatches` products, only
+    /// `neighborsWhenPlenty` are taken from the vectors, with a beam of that width: the
+    /// paraphrases the vectors add matter when the words find little, and every lexical match
+    /// gets its similarity in the blend either way.
+    public var plentyOfMatches = 100
+    public var neighborsWhenPlenty = 30
     /// Lexical matches whose similarity is computed exactly, best BM25 first.
     public var rescoreLimit = 1_000
     /// With filters, at most this many passing products are scored exactly instead of
-    /// walking the graph: about 50 ns each (a dense row lookup and an AVX2 dot product), so
-    /// a price cap that passes 25,000 products costs about 1.3 ms, less than a filtered graph
-    /// walk, which must widen its beam to ef 1,600 to find 100 neighbours that pass one in
-    /// four (and for a filter that passes a few percent can end in a full scan).
+    /// walking the graph: about 50 ns each on the floats (a dense row lookup and an AVX2 dot
+    /// product), so a price cap that passes 25,000 products costs about 1.3 ms, and the int8
+    /// copies read a quarter of that memory. That is less than a filtered graph walk, which
+    /// must widen its beam to ef 1,600 to find 100 neighbours that pass one in four (and for a
+    /// filter that passes a few percent can end in a full scan).
     public var exactFilteredLimit = 30_000
+    /// Whether the vector side reads the items' int8 codes rather than their floats, a
+    /// quarter of the memory reads: the graph walk and the exact filtered scan pick their
+    /// neighbours on the codes and rescore them on the floats (`VectorIndex.search(quantized:)`,
+    /// `VectorIndex.nearest(_:among:k:)`), and the lexical matches' similarities are the codes'
+    /// estimates (`VectorIndex.approximateScores`, within about 0.01).
+    public var quantized = true
 
     public init(vector: [Float], items: VectorIndex) {
         self.vector = vector
