@@ -5,6 +5,7 @@ import RecService
 ///   rec-bench movielens FILE [--grid small|full]
 ///   rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]
 ///   rec-bench vectors CONNINFO QUERIES.jsonl OUT_DIR
+///   rec-bench search-local CONNINFO QUERIES.jsonl [RUNS]
 @main
 enum Entrypoint {
     static func main() async {
@@ -35,6 +36,10 @@ enum Entrypoint {
                 guard arguments.count >= 4 else { throw BenchError("usage: rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]") }
                 try await SearchBench.run(
                     target: arguments[1], conninfo: arguments[2], queriesPath: arguments[3], runs: arguments.count > 4 ? Int(arguments[4]) ?? 3 : 3)
+            case "search-local":
+                // rec-bench search-local CONNINFO QUERIES.jsonl [RUNS]: the search in process, per variant
+                guard arguments.count >= 3 else { throw BenchError("usage: rec-bench search-local CONNINFO QUERIES.jsonl [RUNS]") }
+                try SearchLocalBench.run(conninfo: arguments[1], queriesPath: arguments[2], runs: arguments.count > 3 ? Int(arguments[3]) ?? 2 : 2)
             case "vectors-files":
                 // rec-bench vectors-files DIR DIMENSIONS: rerun on the files `vectors` wrote
                 guard arguments.count == 3, let dimensions = Int(arguments[2]) else { throw BenchError("usage: rec-bench vectors-files DIR DIMENSIONS") }

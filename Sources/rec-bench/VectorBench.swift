@@ -10,7 +10,15 @@ import RecService
 /// very same data.
 enum VectorBench {
     static func run(conninfo: String, queriesPath: String, outDirectory: String) throws {
-        let connection = try PostgresConnection(conninfo: conninfo)
+        let items = try itemVectors(try PostgresConnection(conninfo: conninfo))
+        let encoder = try SentenceEncoder()
+        let texts = try SearchBench.readQueries(queriesPath).map(\.text)
+        let queries = texts.map { encoder.encode($0) }
+        try measure(items: items, queries: queries, outDirectory: outDirectory)
+    }
+
+    /// Every item text vector of the current model version, in product id order.
+    static func itemVectors(_ connection: PostgresConnection) throws -> [(id: Int64, vector: [Float])] {
         var items: [(id: Int64, vector: [Float])] = []
         var last: Int64 = 0
         while true {  // pages of 5,000: the hex text of 100k vectors at once would be 300 MB
@@ -24,10 +32,7 @@ enum VectorBench {
             }
             if rows.count < 5000 { break }
         }
-        let encoder = try SentenceEncoder()
-        let texts = try SearchBench.readQueries(queriesPath).map(\.text)
-        let queries = texts.map { encoder.encode($0) }
-        try measure(items: items, queries: queries, outDirectory: outDirectory)
+        return items
     }
 
     /// The same on the files a previous run wrote (OUT/items.f32, item_ids.txt, queries.f32).

@@ -60,6 +60,13 @@ def main(out: Path) -> None:
         print(f"  ratio (warm) p50 {s['ours_p50_ms'] / s['pg_p50_ms']:.2f}  p99 {s['ours_p99_ms'] / s['pg_p99_ms']:.2f};"
               f" goal p99 < 10 ms: {'PASS' if s['ours_p99_ms'] < 10 else 'MISS'} (warm)"
               + (f", {'PASS' if s['ours_cold_p99_ms'] < 10 else 'MISS'} (cold)" if "ours_cold_p99_ms" in s else ""))
+    local = lines(out / "search-local.jsonl")
+    if local:
+        print("\nThe search in process (CatalogIndex.search, no RPC), by vector-side variant (ms; first-page"
+              " agreement with the float variant)")
+        for row in local:
+            print(f"  {row['variant']:52} p50 {row['p50_ms']:7.3f}  p95 {row['p95_ms']:7.3f}  p99 {row['p99_ms']:7.3f}"
+                  f"  agreement {row['page_agreement_with_first']:.3f}")
     ours_v = lines(out / "vectors-ours.jsonl")
     faiss_v = lines(out / "vectors-faiss.jsonl")
     if ours_v and faiss_v:
