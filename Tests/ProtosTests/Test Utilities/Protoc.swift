@@ -37,14 +37,39 @@ enum Protoc {
         // protoc reads all of its input before it writes, so this order cannot deadlock.
         stdin.fileHandleForWriting.write(Data(input))
         try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        let output = readAll(stdout.fileHandleForReading, until: process)
+        let errors = readAll(stderr.fileHandleForReading, until: process)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw Failure(
                 description:
                     "protoc \(arguments.joined(separator: " ")) failed: \(String(decoding: errors, as: UTF8.self))")
         }
-        return Array(output)
+        return output
+    }
+
+    /// What `handle` delivers until `process` has exited and the pipe is empty. Not until the
+    /// end of file: a process that another test starts at the same moment (a PostgreSQL
+    /// server) can inherit the pipe's write end and hold it open long after protoc has exited,
+    /// which once hung the whole test run.
+    private static func readAll(_ handle: FileHandle, until process: Process) -> [UInt8] {
+        let descriptor = handle.fileDescriptor
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var exited = false
+        while true {
+            var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            // Once protoc has exited, only what is already in the pipe is left: do not wait.
+            if poll(&request, 1, exited ? 0 : 50) > 0 {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    output.append(contentsOf: buffer[0..<count])
+                    continue
+                }
+                if count == 0 { return output }  // the end of file
+            }
+            if exited { return output }
+            exited = !process.isRunning
+        }
     }
 }
