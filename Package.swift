@@ -43,6 +43,8 @@ var targets: [Target] = [
         providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
     ),
     .systemLibrary(name: "CFlite", providers: [.apt(["flite1-dev"])]),
+    // speexdsp's noise suppressor: asr-svc's denoising front end for noisy audio.
+    .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
     .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     // HTTP/1.1 with keep-alive, HTTP/2 (h2c) and WebSocket for the gateway's REST API.
     .systemLibrary(name: "CWebSockets", pkgConfig: "libwebsockets", providers: [.apt(["libwebsockets-dev"])]),
@@ -137,7 +139,7 @@ targets += [
     ),
     .target(
         name: "ASRService",
-        dependencies: ["PocketSphinx", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "JSON"],
+        dependencies: ["PocketSphinx", "CSpeexDSP", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "JSON"],
         swiftSettings: numericSwiftSettings
     ),
     .testTarget(

@@ -7,6 +7,8 @@ public struct ASRMetrics: Sendable {
     let decodeSeconds: Counter
     let realTimeFactor: Histogram
     let utterances: Counter
+    let denoised: Counter
+    let estimatedSNR: Histogram
 
     /// Registers the metrics; the pool's figures and the model version are read at scrape time.
     public init(registry: MetricsRegistry, pool: DecoderPool) {
@@ -17,6 +19,11 @@ public struct ASRMetrics: Sendable {
             "asr_real_time_factor", help: "Decoding time over audio duration, per utterance (below 1 is faster than real time).",
             labels: ["mode"], buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5])
         utterances = registry.counter("asr_utterances_total", help: "Utterances recognised, by mode.", labels: ["mode"])
+        denoised = registry.counter(
+            "asr_denoised_utterances_total", help: "Utterances denoised before decoding (their estimated SNR was low).", labels: ["mode"])
+        estimatedSNR = registry.histogram(
+            "asr_estimated_snr_db", help: "The SNR estimated at the start of each utterance, in dB (what switches denoising on).",
+            labels: ["mode"], buckets: [5, 10, 15, 20, 25, 30, 35, 40, 50, 60])
         registry.collect("asr_language_model_info", help: "The language model version calls get now (value 1).", labels: ["version"]) {
             pool.modelVersion.map { [(labels: [$0], value: 1)] } ?? []
         }
@@ -28,9 +35,12 @@ public struct ASRMetrics: Sendable {
         }
     }
 
-    /// Records one recognised utterance (`mode`: `unary` or `streaming`).
-    func utterance(mode: String, audioSeconds: Double, decodeSeconds: Double) {
+    /// Records one recognised utterance (`mode`: `unary` or `streaming`): `snr` is its
+    /// estimated SNR (nil when no speech was found), `denoised` whether it was denoised.
+    func utterance(mode: String, audioSeconds: Double, decodeSeconds: Double, snr: Double?, denoised: Bool) {
         utterances.increment([mode])
+        if denoised { self.denoised.increment([mode]) }
+        if let snr, snr.isFinite { estimatedSNR.observe(snr, [mode]) }
         self.audioSeconds.increment([mode], by: audioSeconds)
         self.decodeSeconds.increment([mode], by: decodeSeconds)
         if audioSeconds > 0 { realTimeFactor.observe(decodeSeconds / audioSeconds, [mode]) }

@@ -5,7 +5,7 @@ extension ASRServiceConfig {
     public static let flags = [
         "rec-addr", "catalog-file", "vocabulary-poll-seconds", "decoders", "max-waiting", "max-audio-seconds",
         "max-audio-bytes", "catalog-weight", "endpoint-ms", "model-dir", "beam", "decoder-options",
-        "general-words",
+        "general-words", "denoise", "denoise-below-snr", "noise-suppress-db",
     ]
 
     /// The demo catalog, used when neither `--rec-addr` nor `--catalog-file` is given.
@@ -35,6 +35,14 @@ extension ASRServiceConfig {
         }
         if let words = try number("general-words", 0...1_000_000) { config.engine.generalWords = words == 0 ? nil : Int(words) }
         if let endpoint = try number("endpoint-ms", 100...5_000) { config.voiceActivity.endpointFrames = Int(endpoint / 10) }
+        if let mode = value("denoise") {
+            guard let parsed = NoiseSuppressor.Mode(rawValue: mode) else {
+                throw ASRError(.invalidRequest, "--denoise must be auto, on or off, not '\(mode)'.")
+            }
+            config.denoising.mode = parsed
+        }
+        if let snr = try number("denoise-below-snr", 0...100) { config.denoising.belowSNR = snr }
+        if let level = try number("noise-suppress-db", 1...60) { config.denoising.suppressDB = Int(level) }
         if let directory = value("model-dir") {
             config.engine.decoder.modelDirectory = directory
             config.engine.decoder.dictionary = "\(directory)/cmudict-en-us.dict"

@@ -6,6 +6,8 @@ public struct ASRServiceConfig: Sendable {
     public var maxWaiting = 8
     public var limits = AudioLimits()
     public var voiceActivity = VoiceActivityDetector.Settings()
+    /// When audio is denoised before decoding (`--denoise`, `--denoise-below-snr`, `--noise-suppress-db`).
+    public var denoising = NoiseSuppressor.Settings()
     public var engine = EngineSettings()
     /// Alternatives returned when a request asks for 0.
     public var defaultAlternatives = 3

@@ -35,6 +35,21 @@ import Testing
         #expect(throws: ASRError.self) { try Self.parse(["general-words": "many"]) }
     }
 
+    @Test func denoisingFlags() throws {
+        let defaults = try Self.parse([:]).denoising
+        #expect(defaults.mode == .auto && defaults.belowSNR == 26 && defaults.suppressDB == 20)
+        let set = try Self.parse(["denoise": "on", "denoise-below-snr": "18", "noise-suppress-db": "25"]).denoising
+        #expect(set.mode == .on && set.belowSNR == 18 && set.suppressDB == 25)
+        #expect(try Self.parse(["denoise": "off"]).denoising.mode == .off)
+        do {
+            _ = try Self.parse(["denoise": "sometimes"])
+            Issue.record("--denoise sometimes was accepted")
+        } catch {
+            #expect("\(error)".contains("--denoise must be auto, on or off"))
+        }
+        #expect(throws: ASRError.self) { try Self.parse(["noise-suppress-db": "0"]) }
+    }
+
     @Test(arguments: ["-maxhmmpf", "maxhmmpf 3000", "-maxhmmpf 3000 -topn"])
     func malformedDecoderOptionsAreRefused(_ text: String) {
         #expect(throws: ASRError.self) { try Self.parse(["decoder-options": text]) }

@@ -7,9 +7,10 @@ import Testing
 @Suite(.serialized) struct RecognitionAccuracyTests {
     /// Recognizes every (query, voice) pair, two at a time (the pool has two decoders).
     static func measure(
-        voices: [TestAudio.Voice], snr: Double? = nil, queries: [String] = TestAudio.queries
+        voices: [TestAudio.Voice], snr: Double? = nil, queries: [String] = TestAudio.queries, on given: ASRHarness? = nil
     ) async throws -> [TestAudio.Voice: WordErrors] {
-        let harness = try await ASRHarness.shared.value
+        let harness: ASRHarness
+        if let given { harness = given } else { harness = try await ASRHarness.shared.value }
         let jobs = voices.flatMap { voice in queries.map { (voice, $0) } }
         // Audio is made (or read from the cache) first, on this thread.
         let audio = try jobs.map { try TestAudio.wav($0.1, voice: $0.0, snr: snr) }
@@ -50,21 +51,38 @@ import Testing
     @Test func fliteVoicesWithPinkNoiseAt10dBWERAtMost15Percent() async throws {
         // A third of the queries: noisy audio decodes slowly (wide beams), and this is a
         // measurement of a known gap; bench/asr runs them all at 20, 10 and 5 dB.
-        let results = try await Self.measure(voices: TestAudio.Voice.flite, snr: 10, queries: Array(TestAudio.queries.prefix(10)))
-        // Known gap (issue 6): pocketsphinx's front end collapses under pink noise at 10 dB
-        // (the general model alone does as badly); a denoising front end is the next step.
+        let queries = Array(TestAudio.queries.prefix(10))
+        let results = try await Self.measure(voices: TestAudio.Voice.flite, snr: 10, queries: queries)
+        // Known gap (issue 6): even denoised, pocketsphinx's acoustic model (trained on clean
+        // speech) loses about half the words under pink noise at 10 dB.
         withKnownIssue("pink noise at 10 dB: WER above the 15% goal") {
             for voice in TestAudio.Voice.flite { #expect(results[voice]!.rate <= 0.15, "\(voice.rawValue): \(results[voice]!)") }
         }
-        // What does hold today, as a guard against getting worse: across the three voices
-        // fewer than 90% of the words are wrong (about 78% measured; one voice alone moves a
-        // few points between builds, so the bound is on the total).
         var total = WordErrors()
         for (_, errors) in results {
             total.errors += errors.errors
             total.words += errors.words
         }
-        #expect(total.rate <= 0.9, "all flite voices at 10 dB: \(total)")
+        // What does hold, as a guard against getting worse: across the three voices at most
+        // 60% of the words are wrong (54% measured on these 10 queries; one voice alone moves
+        // several points between builds, so the bound is on the total).
+        #expect(total.rate <= 0.6, "all flite voices at 10 dB: \(total)")
+
+        // The same audio without the denoising front end: denoising must cut the errors by a
+        // quarter at least (measured: 86% of the words without it, 54% with it).
+        var config = ASRServiceConfig()
+        config.maxWaiting = 10_000
+        config.limits.maxBytes = 2_000_000
+        config.denoising.mode = .off
+        let raw = try await ASRHarness.start(config: config)
+        defer { raw.stop() }
+        var rawTotal = WordErrors()
+        for (_, errors) in try await Self.measure(voices: TestAudio.Voice.flite, snr: 10, queries: queries, on: raw) {
+            rawTotal.errors += errors.errors
+            rawTotal.words += errors.words
+        }
+        print("asr flite 10 dB: denoised \(total), not denoised \(rawTotal)")
+        #expect(total.rate <= 0.75 * rawTotal.rate, "denoised \(total) against not denoised \(rawTotal)")
     }
 
     @Test func festivalAndEspeakAreMeasured() async throws {

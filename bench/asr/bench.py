@@ -93,14 +93,14 @@ def errors(reference: str, hypothesis: str) -> int:
     return previous[-1]
 
 
-def start_asr(decoders: int, cpu: str) -> tuple[subprocess.Popen, str]:
+def start_asr(decoders: int, cpu: str, *flags: str) -> tuple[subprocess.Popen, str]:
     binary = REPO / ".build" / "release" / "asr-svc"
     OUT.mkdir(parents=True, exist_ok=True)
-    log = OUT / f"asr-svc-{decoders}.log"
+    log = OUT / f"asr-svc-{decoders}{''.join(flags)}.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
             ["taskset", "-c", cpu, str(binary), "--listen", "127.0.0.1:0", "--catalog-file", str(CATALOG),
-             "--decoders", str(decoders), "--event-loops", "1"],
+             "--decoders", str(decoders), "--event-loops", "1", *flags],
             stdout=sink, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -140,16 +140,21 @@ def main() -> None:
         process.wait()
 
     process, address = start_asr(1, "0")
+    # The same asr-svc without its denoising front end, for the noisy conditions (WER only).
+    raw_process, raw_address = start_asr(1, "1", "--denoise", "off")
     rows = []
     latencies = []
     try:
-        with grpc.insecure_channel(address) as channel:
+        with grpc.insecure_channel(address) as channel, grpc.insecure_channel(raw_address) as raw_channel:
             wait_serving(pb, channel)
+            wait_serving(pb, raw_channel)
             asr = pb.asr_pb2_grpc.ASRStub(channel)
+            raw_asr = pb.asr_pb2_grpc.ASRStub(raw_channel)
             for voice in VOICES:
                 for condition in CONDITIONS:
                     ours = {"errors": 0, "words": 0, "exact": 0, "decode": 0.0, "audio": 0.0}
                     base = {"errors": 0, "words": 0, "exact": 0, "decode": 0.0}
+                    raw = {"errors": 0, "words": 0}
                     for text in texts:
                         path = audio(text, voice, condition)
                         data = path.read_bytes()
@@ -162,6 +167,10 @@ def main() -> None:
                         ours["errors"] += wrong
                         ours["words"] += len(text.split())
                         ours["exact"] += wrong == 0
+                        if condition != "clean":
+                            reply = raw_asr.Recognize(pb.asr_pb2.RecognizeRequest(audio=data), timeout=60)
+                            raw["errors"] += errors(text, reply.alternatives[0].transcript if reply.alternatives else "")
+                            raw["words"] += len(text.split())
                         started = time.perf_counter()
                         result = subprocess.run(
                             ["taskset", "-c", "1", "pocketsphinx_continuous", "-infile", str(as16k(path)),
@@ -174,9 +183,10 @@ def main() -> None:
                         base["errors"] += wrong
                         base["words"] += len(text.split())
                         base["exact"] += wrong == 0
-                    rows.append((voice, condition, ours, base))
+                    rows.append((voice, condition, ours, base, raw))
+                    without = f"(not denoised {100 * raw['errors'] / raw['words']:5.1f}%) " if raw["words"] else ""
                     print(
-                        f"{voice:17} {condition:>5}  asr-svc WER {100 * ours['errors'] / ours['words']:5.1f}% "
+                        f"{voice:17} {condition:>5}  asr-svc WER {100 * ours['errors'] / ours['words']:5.1f}% {without}"
                         f"SA {100 * ours['exact'] / len(texts):3.0f}% RTF {ours['decode'] / ours['audio']:.3f}   "
                         f"pocketsphinx_continuous WER {100 * base['errors'] / base['words']:5.1f}% "
                         f"SA {100 * base['exact'] / len(texts):3.0f}% (process incl. model load {base['decode'] / len(texts):.2f} s/utt)",
@@ -199,8 +209,9 @@ def main() -> None:
                     if response.WhichOneof("result") == "final":
                         latencies.append(time.perf_counter() - sent.get("last", time.perf_counter()))
     finally:
-        process.terminate()
-        process.wait()
+        for running in (process, raw_process):
+            running.terminate()
+            running.wait()
 
     latencies.sort()
     print(f"streaming: end of audio to final p50 {1000 * latencies[len(latencies) // 2]:.0f} ms, "
@@ -216,7 +227,9 @@ def main() -> None:
             o = sum(r[2]["errors"] for r in selected) / sum(r[2]["words"] for r in selected)
             b = sum(r[3]["errors"] for r in selected) / sum(r[3]["words"] for r in selected)
             rtf = sum(r[2]["decode"] for r in selected) / sum(r[2]["audio"] for r in selected)
-            print(f"summary {name:15} {condition:>5}: asr-svc WER {100 * o:5.1f}% RTF {rtf:.3f}; "
+            raw_words = sum(r[4]["words"] for r in selected)
+            without = f" (not denoised {100 * sum(r[4]['errors'] for r in selected) / raw_words:5.1f}%)" if raw_words else ""
+            print(f"summary {name:15} {condition:>5}: asr-svc WER {100 * o:5.1f}%{without} RTF {rtf:.3f}; "
                   f"pocketsphinx_continuous WER {100 * b:5.1f}%")
 
 

@@ -105,6 +105,7 @@ DEBIAN_PACKAGES = {
     "flite": ("flite1-dev", "libflite1"),
     "flite_cmulex": ("flite1-dev", "libflite1"),
     "flite_usenglish": ("flite1-dev", "libflite1"),
+    "speexdsp": ("libspeexdsp-dev", "libspeexdsp1"),
     "openblas": ("libopenblas-dev", "libopenblas0-pthread"),
     "websockets": ("libwebsockets-dev", "libwebsockets17"),
     "resolv": (None, None),  # glibc (libc6-dev, libc6): in every image already

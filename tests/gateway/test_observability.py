@@ -133,6 +133,8 @@ def test_every_service_exports_prometheus_metrics(mesh, voice_run):
     assert value(asr, "grpc_server_handled", grpc_method="Recognize", grpc_code="OK") >= 1
     rtf = [s for s in asr["asr_real_time_factor"].samples if s.name == "asr_real_time_factor_count"]
     assert rtf and rtf[0].value >= 1
+    snr = [s for s in asr["asr_estimated_snr_db"].samples if s.name == "asr_estimated_snr_db_count"]
+    assert snr and snr[0].value >= 1  # each utterance's SNR estimate (what switches denoising on)
     assert [s for s in asr["asr_language_model_info"].samples if s.value == 1 and s.labels["version"]]
     assert value(asr, "asr_decoders") >= 1 and "asr_queue_depth" in asr and "asr_queue_rejected" in asr
 

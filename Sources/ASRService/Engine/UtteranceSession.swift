@@ -2,12 +2,14 @@ public import Protos
 internal import PocketSphinx
 
 /// One utterance from encoded bytes to the n-best result: decode, resample to 16 kHz mono,
-/// find the speech, and feed it to the engine.
+/// find the speech, denoise it when it is noisy, and feed it to the engine.
 ///
 /// Unary calls and streams run the same steps: the speech segment comes from the causal
-/// voice activity detector, the engine's normalisation from the segment's first second, and
-/// the engine gets the segment in fixed blocks from its start. So a stream's final result
-/// equals the unary result on the same audio, however the stream was chunked.
+/// voice activity detector; whether to denoise, and the engine's normalisation, from the
+/// segment's first second; the suppressor runs in fixed frames from a point fixed by the
+/// segment's start; and the engine gets the segment in fixed blocks from its start. So a
+/// stream's final result equals the unary result on the same audio, however the stream was
+/// chunked.
 ///
 /// Not thread-safe: it runs on the decoder worker that owns its engine.
 public final class UtteranceSession {
@@ -23,6 +25,8 @@ public final class UtteranceSession {
         public var hints: [String] = []
         /// Whether the endpoint ends the utterance (streams); a unary call uses all its audio.
         public var endpointing = false
+        /// When to denoise the audio before the engine hears it.
+        public var denoising = NoiseSuppressor.Settings()
 
         public init() {}
     }
@@ -40,6 +44,17 @@ public final class UtteranceSession {
     private var started = false
     private var fed = 0
     private var lastPartial = ""
+    /// The denoised copy of `samples` (same indices) when the utterance is denoised: valid
+    /// from the start of the suppressor's learning window to `denoisedTo`.
+    private var suppressor: NoiseSuppressor?
+    private var denoised: [Int16] = []
+    private var denoisedTo = 0
+    private var denoisingChosen = false
+    /// The SNR estimated at the utterance's start (nil until the engine started, or with
+    /// denoising off).
+    public private(set) var estimatedSNR: Double?
+    /// Whether the engine hears denoised audio.
+    public var isDenoised: Bool { suppressor != nil }
 
     public init(config: ASRV1.RecognitionConfig, options: Options, engine: any UtteranceEngine, modelVersion: String) {
         self.config = config
@@ -153,24 +168,80 @@ public final class UtteranceSession {
     private func feed(final: Bool) throws(ASRError) {
         guard let start = vad.segmentStart, let end = vad.segmentEnd(available: samples.count) else { return }
         if !started {
-            let prefixEnd = start + options.prefixSamples
-            guard final || prefixEnd <= end else { return }
-            try samples.withUnsafeBufferPointer { (all) throws(ASRError) in
-                try engine.begin(prefix: UnsafeBufferPointer(rebasing: all[start..<min(prefixEnd, end)]))
+            let prefixEnd = min(start + options.prefixSamples, end)
+            guard final || start + options.prefixSamples <= end else { return }
+            if !denoisingChosen {
+                denoisingChosen = true
+                chooseDenoising(start: start, decisionEnd: prefixEnd)
+            }
+            if suppressor != nil {
+                denoise(upTo: end, final: final)
+                guard final || prefixEnd <= denoisedTo else { return }
+            }
+            try withEngineSamples { (all) throws(ASRError) in
+                try engine.begin(prefix: UnsafeBufferPointer(rebasing: all[start..<prefixEnd]))
             }
             started = true
             fed = start
         }
+        var available = end
+        if suppressor != nil {
+            denoise(upTo: end, final: final)
+            available = min(end, denoisedTo)
+        }
         let block = options.blockSamples
-        try samples.withUnsafeBufferPointer { (all) throws(ASRError) in
-            while fed + block <= end {
+        try withEngineSamples { (all) throws(ASRError) in
+            while fed + block <= available {
                 try engine.process(UnsafeBufferPointer(rebasing: all[fed..<(fed + block)]))
                 fed += block
             }
-            if final, fed < end {
-                try engine.process(UnsafeBufferPointer(rebasing: all[fed..<end]))
-                fed = end
+            if final, fed < available {
+                try engine.process(UnsafeBufferPointer(rebasing: all[fed..<available]))
+                fed = available
             }
+        }
+    }
+
+    /// Runs a suppressor over the audio before `decisionEnd` (from the learning window before
+    /// the segment), which estimates its SNR, and per the settings keeps it for the utterance:
+    /// the pass that counts then starts from a settled noise estimate (in a trial at 10 dB,
+    /// festival's word errors went from 68% to 35% against starting cold).
+    private func chooseDenoising(start: Int, decisionEnd: Int) {
+        let settings = options.denoising
+        guard settings.mode != .off else { return }
+        let from = max(0, start - settings.learningSamples)
+        let suppressor = NoiseSuppressor(suppressDB: settings.suppressDB)
+        let snr = samples.withUnsafeBufferPointer { suppressor.learn(from: UnsafeBufferPointer(rebasing: $0[from..<decisionEnd])) }
+        estimatedSNR = snr
+        guard settings.mode == .on || snr < settings.belowSNR else { return }
+        self.suppressor = suppressor
+        denoisedTo = from
+    }
+
+    /// Runs the suppressor over the whole frames before `end`; when `final`, over the last
+    /// part frame too (padded with silence). Frames never reach past `end`, so the denoised
+    /// audio does not depend on how much audio after the segment has arrived.
+    private func denoise(upTo end: Int, final: Bool) {
+        guard let suppressor else { return }
+        let frame = NoiseSuppressor.frameSamples
+        if denoised.count < samples.count { denoised.append(contentsOf: samples[denoised.count..<samples.count]) }
+        var buffer = [Int16](repeating: 0, count: frame)
+        while denoisedTo < end {
+            let count = min(frame, end - denoisedTo)
+            guard count == frame || final else { break }
+            for index in 0..<frame { buffer[index] = index < count ? samples[denoisedTo + index] : 0 }
+            buffer.withUnsafeMutableBufferPointer { suppressor.process(frame: $0) }
+            for index in 0..<count { denoised[denoisedTo + index] = buffer[index] }
+            denoisedTo += count
+        }
+    }
+
+    /// The audio the engine hears: the denoised copy when there is one, else the samples.
+    private func withEngineSamples(_ body: (UnsafeBufferPointer<Int16>) throws(ASRError) -> Void) throws(ASRError) {
+        if suppressor != nil {
+            try denoised.withUnsafeBufferPointer { (all) throws(ASRError) in try body(all) }
+        } else {
+            try samples.withUnsafeBufferPointer { (all) throws(ASRError) in try body(all) }
         }
     }
 }

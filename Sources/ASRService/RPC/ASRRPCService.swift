@@ -30,12 +30,14 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
             let recognitionConfig = request.config ?? ASRV1.RecognitionConfig()
             let version = lease.modelVersion
             let start = ContinuousClock.now
-            let response = try await lease.run { (engine) throws(ASRError) -> ASRV1.RecognizeResponse in
+            let (response, snr, denoised) = try await lease.run { (engine) throws(ASRError) in
                 let session = UtteranceSession(config: recognitionConfig, options: options, engine: engine, modelVersion: version)
                 _ = try session.append(audio)
-                return try session.finish()
+                return (try session.finish(), session.estimatedSNR, session.isDenoised)
             }
-            metrics?.utterance(mode: "unary", audioSeconds: Double(response.audioSeconds), decodeSeconds: (ContinuousClock.now - start).inSeconds)
+            metrics?.utterance(
+                mode: "unary", audioSeconds: Double(response.audioSeconds), decodeSeconds: (ContinuousClock.now - start).inSeconds,
+                snr: snr, denoised: denoised)
             return response
         } catch {
             throw error.rpcError
@@ -86,9 +88,13 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
                 do { chunk = try await iterator.next() } catch { throw ASRError(.invalidRequest, "\(error)", cause: error) }
             }
             let start = ContinuousClock.now
-            let final = try await lease.run { (_) throws(ASRError) in try holder.session!.finish() }
+            let (final, snr, denoised) = try await lease.run { (_) throws(ASRError) in
+                (try holder.session!.finish(), holder.session!.estimatedSNR, holder.session!.isDenoised)
+            }
             decoding += .now - start
-            metrics?.utterance(mode: "streaming", audioSeconds: Double(final.audioSeconds), decodeSeconds: decoding.inSeconds)
+            metrics?.utterance(
+                mode: "streaming", audioSeconds: Double(final.audioSeconds), decodeSeconds: decoding.inSeconds, snr: snr,
+                denoised: denoised)
             try await write(writer, .final(final))
             // Single utterance: audio after the endpoint is read and ignored until the client half-closes.
             if ended {
@@ -124,6 +130,7 @@ public struct ASRRPCService: ASRV1.ASR.ServiceProtocol {
         var options = UtteranceSession.Options()
         options.limits = config.limits
         options.voiceActivity = config.voiceActivity
+        options.denoising = config.denoising
         options.maxAlternatives = request.maxAlternatives == 0 ? config.defaultAlternatives : Int(request.maxAlternatives)
         options.hints = request.hints
         options.endpointing = endpointing
