@@ -21,6 +21,8 @@ public struct ASRMetrics: Sendable {
         utterances = registry.counter("asr_utterances_total", help: "Utterances recognised, by mode.", labels: ["mode"])
         denoised = registry.counter(
             "asr_denoised_utterances_total", help: "Utterances denoised before decoding (their estimated SNR was low).", labels: ["mode"])
+        // Both modes start at 0, so the share denoised has a series before the first noisy call.
+        for mode in ["unary", "streaming"] { denoised.initialize([mode]) }
         estimatedSNR = registry.histogram(
             "asr_estimated_snr_db", help: "The SNR estimated at the start of each utterance, in dB (what switches denoising on).",
             labels: ["mode"], buckets: [5, 10, 15, 20, 25, 30, 35, 40, 50, 60])

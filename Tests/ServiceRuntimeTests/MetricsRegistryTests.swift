@@ -27,6 +27,17 @@ import Testing
                 """)
     }
 
+    @Test func anInitializedCounterIsExportedAtZero() {
+        let registry = MetricsRegistry()
+        let denoised = registry.counter("demo_denoised_total", help: "Denoised.", labels: ["mode"])
+        #expect(!registry.render().contains("demo_denoised_total{"))
+        denoised.initialize(["unary"])
+        #expect(registry.render().contains("demo_denoised_total{mode=\"unary\"} 0\n"))
+        denoised.increment(["unary"])
+        denoised.initialize(["unary"])  // does not reset a series
+        #expect(denoised.value(["unary"]) == 1)
+    }
+
     @Test func histogramBucketsAreCumulative() {
         let registry = MetricsRegistry()
         let latency = registry.histogram("demo_seconds", help: "Latency.", labels: ["stage"], buckets: [0.1, 1])

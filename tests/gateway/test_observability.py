@@ -135,6 +135,8 @@ def test_every_service_exports_prometheus_metrics(mesh, voice_run):
     assert rtf and rtf[0].value >= 1
     snr = [s for s in asr["asr_estimated_snr_db"].samples if s.name == "asr_estimated_snr_db_count"]
     assert snr and snr[0].value >= 1  # each utterance's SNR estimate (what switches denoising on)
+    # The denoised count has a series per mode from the start (0 until a noisy call).
+    assert {s.labels["mode"] for s in asr["asr_denoised_utterances"].samples} >= {"unary", "streaming"}
     assert [s for s in asr["asr_language_model_info"].samples if s.value == 1 and s.labels["version"]]
     assert value(asr, "asr_decoders") >= 1 and "asr_queue_depth" in asr and "asr_queue_rejected" in asr
 

@@ -137,6 +137,12 @@ public final class Counter: MetricFamily, Sendable {
         series.update(labels) { $0 += amount }
     }
 
+    /// Creates the series with these label values at 0, so it is exported (and `rate()` has a
+    /// start) before the first increment.
+    public func initialize(_ labels: [String] = []) {
+        series.update(labels) { _ in }
+    }
+
     /// The current value of a series (0 when it was never incremented).
     public func value(_ labels: [String] = []) -> Double { series.value(labels) }
 
