@@ -79,7 +79,7 @@ var targets: [Target] = [
     .testTarget(name: "ProtosTests", dependencies: ["Protos", "RPCCore"], swiftSettings: defaultSwiftSettings),
     .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"], swiftSettings: defaultSwiftSettings),
-    .target(name: "PocketSphinx", dependencies: ["CPocketSphinx", "CFlite"], swiftSettings: strictSwiftSettings),
+    .target(name: "PocketSphinx", dependencies: ["CPocketSphinx", "CFlite", "CSpeexDSP"], swiftSettings: strictSwiftSettings),
     .testTarget(name: "PocketSphinxTests", dependencies: ["PocketSphinx"], swiftSettings: defaultSwiftSettings),
     .target(name: "Embeddings", dependencies: ["CBLAS", "CEmbeddingsKernels"], swiftSettings: numericSwiftSettings),
     .testTarget(
@@ -139,7 +139,7 @@ targets += [
     ),
     .target(
         name: "ASRService",
-        dependencies: ["PocketSphinx", "CSpeexDSP", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "JSON"],
+        dependencies: ["PocketSphinx", "Protos", "RPCCore", "RPCHTTP2Transport", "ServiceRuntime", "JSON"],
         swiftSettings: numericSwiftSettings
     ),
     .testTarget(

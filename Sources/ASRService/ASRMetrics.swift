@@ -38,7 +38,7 @@ public struct ASRMetrics: Sendable {
     }
 
     /// Records one recognised utterance (`mode`: `unary` or `streaming`): `snr` is its
-    /// estimated SNR (nil when no speech was found), `denoised` whether it was denoised.
+    /// estimated SNR (nil with no speech or `--denoise off`), `denoised` whether it was denoised.
     func utterance(mode: String, audioSeconds: Double, decodeSeconds: Double, snr: Double?, denoised: Bool) {
         utterances.increment([mode])
         if denoised { self.denoised.increment([mode]) }

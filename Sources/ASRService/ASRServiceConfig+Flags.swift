@@ -36,7 +36,7 @@ extension ASRServiceConfig {
         if let words = try number("general-words", 0...1_000_000) { config.engine.generalWords = words == 0 ? nil : Int(words) }
         if let endpoint = try number("endpoint-ms", 100...5_000) { config.voiceActivity.endpointFrames = Int(endpoint / 10) }
         if let mode = value("denoise") {
-            guard let parsed = NoiseSuppressor.Mode(rawValue: mode) else {
+            guard let parsed = DenoisingSettings.Mode(rawValue: mode) else {
                 throw ASRError(.invalidRequest, "--denoise must be auto, on or off, not '\(mode)'.")
             }
             config.denoising.mode = parsed

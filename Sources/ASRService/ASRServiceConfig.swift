@@ -7,7 +7,7 @@ public struct ASRServiceConfig: Sendable {
     public var limits = AudioLimits()
     public var voiceActivity = VoiceActivityDetector.Settings()
     /// When audio is denoised before decoding (`--denoise`, `--denoise-below-snr`, `--noise-suppress-db`).
-    public var denoising = NoiseSuppressor.Settings()
+    public var denoising = DenoisingSettings()
     public var engine = EngineSettings()
     /// Alternatives returned when a request asks for 0.
     public var defaultAlternatives = 3

@@ -456,6 +456,12 @@ public struct DecodingResult: Sendable {
     public var bestWords: [DecodedWord] = []
     /// Frames decoded.
     public var frames: Int
+
+    public init(hypotheses: [DecodedHypothesis] = [], bestWords: [DecodedWord] = [], frames: Int = 0) {
+        self.hypotheses = hypotheses
+        self.bestWords = bestWords
+        self.frames = frames
+    }
 }
 
 /// An error from pocketsphinx or flite.

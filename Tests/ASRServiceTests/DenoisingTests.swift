@@ -5,113 +5,95 @@ import Protos
 import TestSupport
 import Testing
 
-/// The denoising front end: speexdsp's suppressor, the SNR estimate that switches it on, and
-/// a session that denoises noisy audio the same way however it is chunked.
+/// The denoising front end in a session: the SNR estimate that switches it on, and noisy
+/// audio denoised the same way however it is chunked, in step with the input. The suppressor
+/// itself: `PocketSphinxTests/NoiseSuppressorTests`.
 @Suite struct DenoisingTests {
-    /// Seeded noise with more energy low than high (white noise through a one-pole low-pass).
-    static func noise(samples count: Int, seed: UInt64, amplitude: Double) -> [Int16] {
-        var state = seed
-        var low = 0.0
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let white = Double(Int64(bitPattern: state) >> 11) / Double(1 << 52)
-            low = 0.9 * low + 0.1 * white
-            return Int16(clamping: Int((amplitude * 32_767 * (0.5 * white + 3 * low)).rounded()))
+    /// An engine that keeps what it hears and recognises nothing.
+    final class RecordingEngine: UtteranceEngine {
+        var prefix: [Int16] = []
+        var heard: [Int16] = []
+        func begin(prefix: UnsafeBufferPointer<Int16>) throws(ASRError) {
+            self.prefix = Array(prefix)
+            heard = []
         }
+        func process(_ samples: UnsafeBufferPointer<Int16>) throws(ASRError) { heard.append(contentsOf: samples) }
+        func partial() -> String { "" }
+        func end(maxHypotheses: Int) throws(ASRError) -> DecodingResult { DecodingResult() }
+        func reset() {}
     }
 
-    static func rms(_ samples: ArraySlice<Int16>) -> Double {
-        (samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(samples.count, 1))).squareRoot()
-    }
-
-    @Test func theSuppressorTakesMostOfAStationaryNoiseAway() {
-        let frame = NoiseSuppressor.frameSamples
-        var audio = Self.noise(samples: frame * 150, seed: 7, amplitude: 0.1)  // 3 s
-        let before = Self.rms(audio[(frame * 100)...])
-        let suppressor = NoiseSuppressor(suppressDB: 30)
-        audio.withUnsafeMutableBufferPointer { all in
-            for start in stride(from: 0, to: all.count, by: frame) {
-                suppressor.process(frame: UnsafeMutableBufferPointer(rebasing: all[start..<(start + frame)]))
-            }
+    /// Runs `wav` through a session in `chunk`-byte pieces.
+    static func session(
+        _ wav: Data, chunk: Int = 3_200, mode: DenoisingSettings.Mode = .auto
+    ) throws -> (session: UtteranceSession, engine: RecordingEngine) {
+        let bytes = [UInt8](wav)
+        let engine = RecordingEngine()
+        var options = UtteranceSession.Options()
+        options.denoising.mode = mode
+        let session = UtteranceSession(config: ASRV1.RecognitionConfig(), options: options, engine: engine, modelVersion: "test")
+        for start in stride(from: 0, to: bytes.count, by: chunk) {
+            _ = try session.append(Array(bytes[start..<min(start + chunk, bytes.count)]))
         }
-        // After two seconds of learning, the last second has lost at least 10 dB.
-        let after = Self.rms(audio[(frame * 100)...])
-        let drop = 20 * log10(before / max(after, 1e-9))
-        #expect(drop >= 10, "the noise fell by \(drop) dB")
-    }
-
-    /// The estimate over what a session measures it on: up to 1 s before the speech and the
-    /// speech's first second (here: the first 2 s).
-    static func estimate(_ wav: Data) throws -> Double {
-        let samples = try Self.samples(wav)
-        return samples.withUnsafeBufferPointer {
-            NoiseSuppressor(suppressDB: 20).learn(from: UnsafeBufferPointer(rebasing: $0.prefix(32_000)))
-        }
+        _ = try session.finish()
+        return (session, engine)
     }
 
     @Test func theSNREstimateSeparatesCleanFromNoisySpeech() throws {
-        let threshold = NoiseSuppressor.Settings().belowSNR
+        let threshold = DenoisingSettings().belowSNR
         for voice in [TestAudio.Voice.fliteSLT, .fliteRMS, .fliteAWB] {
             for query in TestAudio.queries.prefix(4) {
-                let estimates = try [nil, 20.0, 10.0].map { try Self.estimate(TestAudio.wav(query, voice: voice, snr: $0)) }
+                // What a session measures: up to 1 s before the speech and the speech's first second.
+                let estimates = try [nil, 20.0, 10.0].map {
+                    try Self.session(TestAudio.wav(query, voice: voice, snr: $0)).session.estimatedSNR ?? .nan
+                }
                 print("snr estimate \(voice.rawValue) '\(query)': clean, 20 dB, 10 dB → \(estimates)")
                 // The default threshold leaves clean speech alone and denoises both noisy mixes.
                 #expect(estimates[0] >= threshold + 3, "\(voice.rawValue) clean '\(query)': \(estimates)")
-                #expect(estimates[1] < threshold - 3, "\(voice.rawValue) 20 dB '\(query)': \(estimates)")
-                #expect(estimates[2] < estimates[1] - 3, "\(voice.rawValue) 10 dB '\(query)': \(estimates)")
+                #expect(estimates[1] < threshold - 2, "\(voice.rawValue) 20 dB '\(query)': \(estimates)")
+                #expect(estimates[2] < estimates[1], "\(voice.rawValue) 10 dB '\(query)': \(estimates)")
             }
         }
         // Real read speech (LibriVox, few pauses) is clean too: denoising it costs words.
         for clip in try TestAudio.librivox() {
-            let estimate = try Self.estimate(clip.audio)
-            print("snr estimate librivox '\(clip.transcript.prefix(30))': \(estimate)")
-            #expect(estimate >= threshold + 2, "LibriVox '\(clip.transcript)': \(estimate)")
+            let (session, _) = try Self.session(clip.audio)
+            print("snr estimate librivox '\(clip.transcript.prefix(30))': \(session.estimatedSNR ?? .nan)")
+            #expect((session.estimatedSNR ?? 0) >= threshold + 2, "LibriVox '\(clip.transcript)': \(session.estimatedSNR ?? .nan)")
+            #expect(!session.isDenoised)
         }
     }
 
-    @Test func noisyAudioIsDenoisedTheSameWayHoweverItIsChunked() async throws {
-        try await TestSupport.onOwnThread {
-            let decoder = try EngineSettings().makeDecoder(nil)
-            let noisy = [UInt8](try TestAudio.wav("where is my order one zero four two", voice: .fliteAWB, snr: 10))
-            let clean = [UInt8](try TestAudio.wav("where is my order one zero four two", voice: .fliteAWB))
-            func recognize(_ wav: [UInt8], chunk: Int) throws -> (ASRV1.RecognizeResponse, UtteranceSession) {
-                let session = UtteranceSession(
-                    config: ASRV1.RecognitionConfig(), options: UtteranceSession.Options(), engine: decoder, modelVersion: "test")
-                for start in stride(from: 0, to: wav.count, by: chunk) {
-                    _ = try session.append(Array(wav[start..<min(start + chunk, wav.count)]))
-                }
-                let response = try session.finish()
-                decoder.reset()
-                return (response, session)
-            }
-            let (whole, wholeSession) = try recognize(noisy, chunk: noisy.count)
-            #expect(wholeSession.isDenoised, "SNR estimated \(wholeSession.estimatedSNR ?? .nan) dB")
-            #expect(!whole.alternatives.isEmpty)
-            for chunk in [333, 3_200, 7_777] {
-                let (streamed, session) = try recognize(noisy, chunk: chunk)
-                #expect(session.isDenoised)
-                #expect(streamed == whole, "\(chunk)-byte chunks: \(streamed) != \(whole)")
-            }
-            let (_, cleanSession) = try recognize(clean, chunk: 3_200)
-            #expect(!cleanSession.isDenoised, "clean audio denoised (SNR estimated \(cleanSession.estimatedSNR ?? .nan) dB)")
+    @Test func noisyAudioIsDenoisedTheSameWayHoweverItIsChunked() throws {
+        let noisy = try TestAudio.wav("where is my order one zero four two", voice: .fliteAWB, snr: 10)
+        let (whole, wholeEngine) = try Self.session(noisy, chunk: noisy.count)
+        #expect(whole.isDenoised, "SNR estimated \(whole.estimatedSNR ?? .nan) dB")
+        #expect(wholeEngine.heard.count > 16_000)
+        for chunk in [333, 3_200, 7_777] {
+            let (session, engine) = try Self.session(noisy, chunk: chunk)
+            #expect(session.isDenoised)
+            #expect(engine.prefix == wholeEngine.prefix, "\(chunk)-byte chunks: another prefix")
+            #expect(engine.heard == wholeEngine.heard, "\(chunk)-byte chunks: other audio reached the engine")
         }
+        let clean = try TestAudio.wav("where is my order one zero four two", voice: .fliteAWB)
+        let (cleanSession, _) = try Self.session(clean)
+        #expect(!cleanSession.isDenoised, "clean audio denoised (SNR estimated \(cleanSession.estimatedSNR ?? .nan) dB)")
     }
 
-    /// The 16 kHz samples of a test WAV (the test voices are 16 kHz mono except festival's).
-    static func samples(_ wav: Data) throws -> [Int16] {
-        let bytes = [UInt8](wav)
-        let rate = Int(bytes[24]) | Int(bytes[25]) << 8 | Int(bytes[26]) << 16 | Int(bytes[27]) << 24
-        try #require(rate == 16_000, "the test voice is \(rate) Hz")
-        var offset = 12
-        while offset + 8 <= bytes.count {
-            let id = String(decoding: bytes[offset..<(offset + 4)], as: UTF8.self)
-            let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
-            if id == "data" {
-                let body = bytes[(offset + 8)..<min(bytes.count, offset + 8 + size)]
-                return stride(from: body.startIndex, to: body.endIndex - 1, by: 2).map { Int16(bitPattern: UInt16(body[$0]) | UInt16(body[$0 + 1]) << 8) }
-            }
-            offset += 8 + size + (size & 1)
+    @Test func theDenoisedAudioIsInStepWithTheInput() throws {
+        // The same noisy audio with and without denoising: the engine hears the same segment,
+        // and the denoised copy lines up with the raw one (speexdsp's one-frame lag undone).
+        let noisy = try TestAudio.wav("show me lululemon leggings under fifty dollars", voice: .fliteRMS, snr: 10)
+        let denoised = try Self.session(noisy, mode: .on).engine.heard
+        let raw = try Self.session(noisy, mode: .off).engine.heard
+        #expect(denoised.count == raw.count)
+        let middle = (raw.count / 2 - 8_000)..<(raw.count / 2 + 8_000)
+        try #require(middle.lowerBound >= 640 && middle.upperBound + 640 <= raw.count)
+        var best = (lag: Int.min, score: -Double.infinity)
+        for lag in -640...640 {
+            var score = 0.0
+            for index in middle { score += Double(denoised[index]) * Double(raw[index + lag]) }
+            if score > best.score { best = (lag, score) }
         }
-        throw TestAudioError("no data chunk")
+        #expect(best.lag == 0, "the denoised audio matches the raw audio best \(best.lag) samples later")
     }
 }

@@ -26,7 +26,7 @@ public final class UtteranceSession {
         /// Whether the endpoint ends the utterance (streams); a unary call uses all its audio.
         public var endpointing = false
         /// When to denoise the audio before the engine hears it.
-        public var denoising = NoiseSuppressor.Settings()
+        public var denoising = DenoisingSettings()
 
         public init() {}
     }
@@ -45,13 +45,16 @@ public final class UtteranceSession {
     private var fed = 0
     private var lastPartial = ""
     /// The denoised copy of `samples` (same indices) when the utterance is denoised: valid
-    /// from the start of the suppressor's learning window to `denoisedTo`.
+    /// from the start of the suppressor's learning window to `denoisedTo`. The suppressor has
+    /// consumed the samples up to `consumed`; its output lags one frame (`pendingFrame`).
     private var suppressor: NoiseSuppressor?
     private var denoised: [Int16] = []
     private var denoisedTo = 0
+    private var consumed = 0
+    private var pendingFrame: (start: Int, count: Int)?
     private var denoisingChosen = false
-    /// The SNR estimated at the utterance's start (nil until the engine started, or with
-    /// denoising off).
+    /// The SNR estimated at the utterance's start, once the decision to denoise was made (nil
+    /// before, with `--denoise off`, or when there was no speech).
     public private(set) var estimatedSNR: Double?
     /// Whether the engine hears denoised audio.
     public var isDenoised: Bool { suppressor != nil }
@@ -215,24 +218,41 @@ public final class UtteranceSession {
         estimatedSNR = snr
         guard settings.mode == .on || snr < settings.belowSNR else { return }
         self.suppressor = suppressor
+        consumed = from
         denoisedTo = from
+        // The first output belongs to the last frame learnt from: it is dropped.
+        pendingFrame = nil
     }
 
     /// Runs the suppressor over the whole frames before `end`; when `final`, over the last
-    /// part frame too (padded with silence). Frames never reach past `end`, so the denoised
-    /// audio does not depend on how much audio after the segment has arrived.
+    /// part frame too (padded with silence) and then one frame of silence, which pushes out
+    /// the last frame's audio (the suppressor's output lags one frame). Frames never reach
+    /// past `end`, so the denoised audio does not depend on how much audio after the segment
+    /// has arrived.
     private func denoise(upTo end: Int, final: Bool) {
         guard let suppressor else { return }
         let frame = NoiseSuppressor.frameSamples
         if denoised.count < samples.count { denoised.append(contentsOf: samples[denoised.count..<samples.count]) }
         var buffer = [Int16](repeating: 0, count: frame)
-        while denoisedTo < end {
-            let count = min(frame, end - denoisedTo)
+        func emit() {
+            guard let (start, count) = pendingFrame else { return }
+            for index in 0..<count { denoised[start + index] = buffer[index] }
+            denoisedTo = start + count
+        }
+        while consumed < end {
+            let count = min(frame, end - consumed)
             guard count == frame || final else { break }
-            for index in 0..<frame { buffer[index] = index < count ? samples[denoisedTo + index] : 0 }
+            for index in 0..<frame { buffer[index] = index < count ? samples[consumed + index] : 0 }
             buffer.withUnsafeMutableBufferPointer { suppressor.process(frame: $0) }
-            for index in 0..<count { denoised[denoisedTo + index] = buffer[index] }
-            denoisedTo += count
+            emit()
+            pendingFrame = (consumed, count)
+            consumed += count
+        }
+        if final, pendingFrame != nil {
+            for index in 0..<frame { buffer[index] = 0 }
+            buffer.withUnsafeMutableBufferPointer { suppressor.process(frame: $0) }
+            emit()
+            pendingFrame = nil
         }
     }
 
