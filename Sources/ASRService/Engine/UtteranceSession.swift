@@ -170,27 +170,27 @@ public final class UtteranceSession {
     /// left when `final`).
     private func feed(final: Bool) throws(ASRError) {
         guard let start = vad.segmentStart, let end = vad.segmentEnd(available: samples.count) else { return }
+        let prefixEnd = min(start + options.prefixSamples, end)
         if !started {
-            let prefixEnd = min(start + options.prefixSamples, end)
             guard final || start + options.prefixSamples <= end else { return }
             if !denoisingChosen {
                 denoisingChosen = true
                 chooseDenoising(start: start, decisionEnd: prefixEnd)
             }
-            if suppressor != nil {
-                denoise(upTo: end, final: final)
-                guard final || prefixEnd <= denoisedTo else { return }
-            }
+        }
+        // Denoised audio is ready one frame behind what has arrived (all of it when final).
+        var available = end
+        if suppressor != nil {
+            denoise(upTo: end, final: final)
+            available = min(end, denoisedTo)
+        }
+        if !started {
+            guard prefixEnd <= available else { return }
             try withEngineSamples { (all) throws(ASRError) in
                 try engine.begin(prefix: UnsafeBufferPointer(rebasing: all[start..<prefixEnd]))
             }
             started = true
             fed = start
-        }
-        var available = end
-        if suppressor != nil {
-            denoise(upTo: end, final: final)
-            available = min(end, denoisedTo)
         }
         let block = options.blockSamples
         try withEngineSamples { (all) throws(ASRError) in
