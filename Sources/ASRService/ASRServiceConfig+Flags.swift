@@ -5,7 +5,7 @@ extension ASRServiceConfig {
     public static let flags = [
         "rec-addr", "catalog-file", "vocabulary-poll-seconds", "decoders", "max-waiting", "max-audio-seconds",
         "max-audio-bytes", "catalog-weight", "endpoint-ms", "model-dir", "beam", "decoder-options",
-        "general-words", "denoise", "denoise-below-snr", "noise-suppress-db",
+        "general-words", "denoise", "denoiser", "rnnoise-library", "denoise-below-snr", "noise-suppress-db",
     ]
 
     /// The demo catalog, used when neither `--rec-addr` nor `--catalog-file` is given.
@@ -41,8 +41,25 @@ extension ASRServiceConfig {
             }
             config.denoising.mode = parsed
         }
+        if let kind = value("denoiser") {
+            guard let parsed = DenoisingSettings.Kind(rawValue: kind) else {
+                throw ASRError(.invalidRequest, "--denoiser must be rnnoise or speexdsp, not '\(kind)'.")
+            }
+            config.denoising.denoiser = parsed
+        }
+        if let path = value("rnnoise-library") { config.denoising.rnnoiseLibrary = path }
         if let snr = try number("denoise-below-snr", 0...100) { config.denoising.belowSNR = snr }
         if let level = try number("noise-suppress-db", 1...60) { config.denoising.suppressDB = Int(level) }
+        if config.denoising.mode != .off, config.denoising.denoiser == .rnnoise {
+            // Loaded now, so a missing library stops the start rather than the first noisy call.
+            do throws(PocketSphinxError) {
+                _ = try RNNoiseLibrary.load(path: config.denoising.rnnoiseLibrary)
+            } catch {
+                throw ASRError(
+                    .invalidRequest,
+                    "--rnnoise-library: \(error.description). Run scripts/fetch-models, point --rnnoise-library at librnnoise.so, or pass --denoiser speexdsp.")
+            }
+        }
         if let directory = value("model-dir") {
             config.engine.decoder.modelDirectory = directory
             config.engine.decoder.dictionary = "\(directory)/cmudict-en-us.dict"

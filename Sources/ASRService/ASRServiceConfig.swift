@@ -6,7 +6,7 @@ public struct ASRServiceConfig: Sendable {
     public var maxWaiting = 8
     public var limits = AudioLimits()
     public var voiceActivity = VoiceActivityDetector.Settings()
-    /// When audio is denoised before decoding (`--denoise`, `--denoise-below-snr`, `--noise-suppress-db`).
+    /// When audio is denoised before decoding, and with what (`DenoisingSettings`).
     public var denoising = DenoisingSettings()
     public var engine = EngineSettings()
     /// Alternatives returned when a request asks for 0.

@@ -37,9 +37,13 @@ import Testing
 
     @Test func denoisingFlags() throws {
         let defaults = try Self.parse([:]).denoising
-        #expect(defaults.mode == .auto && defaults.belowSNR == 26 && defaults.suppressDB == 20)
+        #expect(defaults.mode == .auto && defaults.belowSNR == 26 && defaults.denoiser == .rnnoise)
+        #expect(defaults.suppressDB == nil && defaults.effectiveSuppressDB == 30)
+        #expect(defaults.rnnoiseLibrary.hasSuffix("/rnnoise/librnnoise.so"))
         let set = try Self.parse(["denoise": "on", "denoise-below-snr": "18", "noise-suppress-db": "25"]).denoising
-        #expect(set.mode == .on && set.belowSNR == 18 && set.suppressDB == 25)
+        #expect(set.mode == .on && set.belowSNR == 18 && set.suppressDB == 25 && set.effectiveSuppressDB == 25)
+        let speex = try Self.parse(["denoiser": "speexdsp"]).denoising
+        #expect(speex.denoiser == .speexdsp && speex.effectiveSuppressDB == 20)
         #expect(try Self.parse(["denoise": "off"]).denoising.mode == .off)
         do {
             _ = try Self.parse(["denoise": "sometimes"])
@@ -47,7 +51,27 @@ import Testing
         } catch {
             #expect("\(error)".contains("--denoise must be auto, on or off"))
         }
+        do {
+            _ = try Self.parse(["denoiser": "wiener"])
+            Issue.record("--denoiser wiener was accepted")
+        } catch {
+            #expect("\(error)".contains("--denoiser must be rnnoise or speexdsp, not 'wiener'"))
+        }
         #expect(throws: ASRError.self) { try Self.parse(["noise-suppress-db": "0"]) }
+    }
+
+    @Test func aMissingRNNoiseLibraryStopsTheStartWithAWayOut() throws {
+        do {
+            _ = try Self.parse(["rnnoise-library": "/nonexistent/librnnoise.so"])
+            Issue.record("a missing RNNoise library was accepted")
+        } catch {
+            #expect(error.code == .invalidRequest)
+            #expect(error.message.contains("cannot load RNNoise from /nonexistent/librnnoise.so"), "\(error.message)")
+            #expect(error.message.contains("--denoiser speexdsp"), "\(error.message)")
+        }
+        // Without RNNoise in use, the path is not needed.
+        #expect(throws: Never.self) { try Self.parse(["rnnoise-library": "/nonexistent/librnnoise.so", "denoiser": "speexdsp"]) }
+        #expect(throws: Never.self) { try Self.parse(["rnnoise-library": "/nonexistent/librnnoise.so", "denoise": "off"]) }
     }
 
     @Test(arguments: ["-maxhmmpf", "maxhmmpf 3000", "-maxhmmpf 3000 -topn"])

@@ -6,8 +6,9 @@ import TestSupport
 import Testing
 
 /// The denoising front end in a session: the SNR estimate that switches it on, and noisy
-/// audio denoised the same way however it is chunked, in step with the input. The suppressor
-/// itself: `PocketSphinxTests/NoiseSuppressorTests`.
+/// audio denoised the same way however it is chunked, in step with the input, by either
+/// denoiser. The suppressors themselves: `PocketSphinxTests/NoiseSuppressorTests` (speexdsp)
+/// and `PocketSphinxTests/RNNoiseTests`.
 @Suite struct DenoisingTests {
     /// An engine that keeps what it hears and recognises nothing.
     final class RecordingEngine: UtteranceEngine {
@@ -25,12 +26,13 @@ import Testing
 
     /// Runs `wav` through a session in `chunk`-byte pieces.
     static func session(
-        _ wav: Data, chunk: Int = 3_200, mode: DenoisingSettings.Mode = .auto
+        _ wav: Data, chunk: Int = 3_200, mode: DenoisingSettings.Mode = .auto, denoiser: DenoisingSettings.Kind = .rnnoise
     ) throws -> (session: UtteranceSession, engine: RecordingEngine) {
         let bytes = [UInt8](wav)
         let engine = RecordingEngine()
         var options = UtteranceSession.Options()
         options.denoising.mode = mode
+        options.denoising.denoiser = denoiser
         let session = UtteranceSession(config: ASRV1.RecognitionConfig(), options: options, engine: engine, modelVersion: "test")
         for start in stride(from: 0, to: bytes.count, by: chunk) {
             _ = try session.append(Array(bytes[start..<min(start + chunk, bytes.count)]))
@@ -63,13 +65,16 @@ import Testing
         }
     }
 
-    @Test func noisyAudioIsDenoisedTheSameWayHoweverItIsChunked() throws {
+    @Test(arguments: DenoisingSettings.Kind.allCases)
+    func noisyAudioIsDenoisedTheSameWayHoweverItIsChunked(denoiser: DenoisingSettings.Kind) throws {
         let noisy = try TestAudio.wav("where is my order one zero four two", voice: .fliteAWB, snr: 10)
-        let (whole, wholeEngine) = try Self.session(noisy, chunk: noisy.count)
+        let (whole, wholeEngine) = try Self.session(noisy, chunk: noisy.count, denoiser: denoiser)
         #expect(whole.isDenoised, "SNR estimated \(whole.estimatedSNR ?? .nan) dB")
         #expect(wholeEngine.heard.count > 16_000)
+        let (raw, rawEngine) = try Self.session(noisy, chunk: noisy.count, mode: .off)
+        #expect(!raw.isDenoised && rawEngine.heard.count == wholeEngine.heard.count && rawEngine.heard != wholeEngine.heard)
         for chunk in [333, 3_200, 7_777] {
-            let (session, engine) = try Self.session(noisy, chunk: chunk)
+            let (session, engine) = try Self.session(noisy, chunk: chunk, denoiser: denoiser)
             #expect(session.isDenoised)
             #expect(engine.prefix == wholeEngine.prefix, "\(chunk)-byte chunks: another prefix")
             #expect(engine.heard == wholeEngine.heard, "\(chunk)-byte chunks: other audio reached the engine")
@@ -79,11 +84,13 @@ import Testing
         #expect(!cleanSession.isDenoised, "clean audio denoised (SNR estimated \(cleanSession.estimatedSNR ?? .nan) dB)")
     }
 
-    @Test func theDenoisedAudioIsInStepWithTheInput() throws {
+    @Test(arguments: DenoisingSettings.Kind.allCases)
+    func theDenoisedAudioIsInStepWithTheInput(denoiser: DenoisingSettings.Kind) throws {
         // The same noisy audio with and without denoising: the engine hears the same segment,
-        // and the denoised copy lines up with the raw one (speexdsp's one-frame lag undone).
+        // and the denoised copy lines up with the raw one (speexdsp's one-frame lag and
+        // RNNoise's two undone, and the resampling around RNNoise shifts nothing).
         let noisy = try TestAudio.wav("show me lululemon leggings under fifty dollars", voice: .fliteRMS, snr: 10)
-        let denoised = try Self.session(noisy, mode: .on).engine.heard
+        let denoised = try Self.session(noisy, mode: .on, denoiser: denoiser).engine.heard
         let raw = try Self.session(noisy, mode: .off).engine.heard
         #expect(denoised.count == raw.count)
         let middle = (raw.count / 2 - 8_000)..<(raw.count / 2 + 8_000)
@@ -95,5 +102,22 @@ import Testing
             if score > best.score { best = (lag, score) }
         }
         #expect(best.lag == 0, "the denoised audio matches the raw audio best \(best.lag) samples later")
+    }
+
+    @Test(arguments: DenoisingSettings.Kind.allCases)
+    func theNoiseBetweenWordsLosesMostOfItsEnergy(denoiser: DenoisingSettings.Kind) throws {
+        // The 10 dB mix has half a second of noise alone at each end (TestAudio pads it):
+        // in the engine's copy, the segment's leading noise is at least 10 dB quieter.
+        let noisy = try TestAudio.wav("add two of those to my cart", voice: .festivalHTS, snr: 10)
+        let denoised = try Self.session(noisy, mode: .on, denoiser: denoiser).engine.heard
+        let raw = try Self.session(noisy, mode: .off).engine.heard
+        func rms(_ samples: ArraySlice<Int16>) -> Double {
+            (samples.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(samples.count, 1))).squareRoot()
+        }
+        // The VAD keeps 200 ms before the speech: its first 100 ms are noise alone.
+        let lead = 0..<1_600
+        let drop = 20 * log10(rms(raw[lead]) / max(rms(denoised[lead]), 1e-9))
+        print("denoising \(denoiser): the noise before the speech fell by \(drop) dB")
+        #expect(drop >= 10, "\(denoiser): the noise before the speech fell by \(drop) dB")
     }
 }

@@ -53,9 +53,10 @@ import Testing
         // measurement of a known gap; bench/asr runs them all at 20, 10 and 5 dB.
         let queries = Array(TestAudio.queries.prefix(10))
         let results = try await Self.measure(voices: TestAudio.Voice.flite, snr: 10, queries: queries)
-        // Known gap (issue 6): even denoised, pocketsphinx's acoustic model (trained on clean
-        // speech) loses about half the words under pink noise at 10 dB.
-        withKnownIssue("pink noise at 10 dB: WER above the 15% goal") {
+        // Known gap (issue 6): denoised by RNNoise, flite rms is within the goal (4.6%), but
+        // slt and awb lose 30-40% of their words (pocketsphinx's acoustic model was trained on
+        // clean speech, and what the suppressor leaves is not clean speech).
+        withKnownIssue("pink noise at 10 dB: WER above the 15% goal for flite slt and awb") {
             for voice in TestAudio.Voice.flite { #expect(results[voice]!.rate <= 0.15, "\(voice.rawValue): \(results[voice]!)") }
         }
         var total = WordErrors()
@@ -64,12 +65,13 @@ import Testing
             total.words += errors.words
         }
         // What does hold, as a guard against getting worse: across the three voices at most
-        // 65% of the words are wrong (57% measured on these 10 queries; one voice alone moves
-        // several points between builds, so the bound is on the total).
-        #expect(total.rate <= 0.65, "all flite voices at 10 dB: \(total)")
+        // 35% of the words are wrong (25% measured on these 10 queries; speexdsp's suppressor
+        // measured 57%; one voice alone moves several points between builds, so the bound is
+        // on the total).
+        #expect(total.rate <= 0.35, "all flite voices at 10 dB: \(total)")
 
-        // The same audio without the denoising front end: denoising must cut the errors by a
-        // quarter at least (measured: 86% of the words without it, 57% with it).
+        // The same audio without the denoising front end: denoising must cut the errors by
+        // half at least (measured: 86% of the words without it, 25% with it).
         var config = ASRServiceConfig()
         config.maxWaiting = 10_000
         config.limits.maxBytes = 2_000_000
@@ -82,7 +84,7 @@ import Testing
             rawTotal.words += errors.words
         }
         print("asr flite 10 dB: denoised \(total), not denoised \(rawTotal)")
-        #expect(total.rate <= 0.75 * rawTotal.rate, "denoised \(total) against not denoised \(rawTotal)")
+        #expect(total.rate <= 0.5 * rawTotal.rate, "denoised \(total) against not denoised \(rawTotal)")
     }
 
     @Test func festivalAndEspeakAreMeasured() async throws {

@@ -140,21 +140,27 @@ def main() -> None:
         process.wait()
 
     process, address = start_asr(1, "0")
-    # The same asr-svc without its denoising front end, for the noisy conditions (WER only).
+    # The same asr-svc without its denoising front end, and with speexdsp's suppressor in place
+    # of RNNoise, for the noisy conditions (WER only).
     raw_process, raw_address = start_asr(1, "1", "--denoise", "off")
+    speex_process, speex_address = start_asr(1, "1", "--denoiser", "speexdsp")
     rows = []
     latencies = []
     try:
-        with grpc.insecure_channel(address) as channel, grpc.insecure_channel(raw_address) as raw_channel:
+        with grpc.insecure_channel(address) as channel, grpc.insecure_channel(raw_address) as raw_channel, \
+                grpc.insecure_channel(speex_address) as speex_channel:
             wait_serving(pb, channel)
             wait_serving(pb, raw_channel)
+            wait_serving(pb, speex_channel)
             asr = pb.asr_pb2_grpc.ASRStub(channel)
             raw_asr = pb.asr_pb2_grpc.ASRStub(raw_channel)
+            speex_asr = pb.asr_pb2_grpc.ASRStub(speex_channel)
             for voice in VOICES:
                 for condition in CONDITIONS:
                     ours = {"errors": 0, "words": 0, "exact": 0, "decode": 0.0, "audio": 0.0}
                     base = {"errors": 0, "words": 0, "exact": 0, "decode": 0.0}
                     raw = {"errors": 0, "words": 0}
+                    speex = {"errors": 0, "words": 0}
                     for text in texts:
                         path = audio(text, voice, condition)
                         data = path.read_bytes()
@@ -168,9 +174,10 @@ def main() -> None:
                         ours["words"] += len(text.split())
                         ours["exact"] += wrong == 0
                         if condition != "clean":
-                            reply = raw_asr.Recognize(pb.asr_pb2.RecognizeRequest(audio=data), timeout=60)
-                            raw["errors"] += errors(text, reply.alternatives[0].transcript if reply.alternatives else "")
-                            raw["words"] += len(text.split())
+                            for other, stub in ((raw, raw_asr), (speex, speex_asr)):
+                                reply = stub.Recognize(pb.asr_pb2.RecognizeRequest(audio=data), timeout=60)
+                                other["errors"] += errors(text, reply.alternatives[0].transcript if reply.alternatives else "")
+                                other["words"] += len(text.split())
                         started = time.perf_counter()
                         result = subprocess.run(
                             ["taskset", "-c", "1", "pocketsphinx_continuous", "-infile", str(as16k(path)),
@@ -183,8 +190,9 @@ def main() -> None:
                         base["errors"] += wrong
                         base["words"] += len(text.split())
                         base["exact"] += wrong == 0
-                    rows.append((voice, condition, ours, base, raw))
-                    without = f"(not denoised {100 * raw['errors'] / raw['words']:5.1f}%) " if raw["words"] else ""
+                    rows.append((voice, condition, ours, base, raw, speex))
+                    without = (f"(speexdsp {100 * speex['errors'] / speex['words']:5.1f}%, "
+                               f"not denoised {100 * raw['errors'] / raw['words']:5.1f}%) " if raw["words"] else "")
                     print(
                         f"{voice:17} {condition:>5}  asr-svc WER {100 * ours['errors'] / ours['words']:5.1f}% {without}"
                         f"SA {100 * ours['exact'] / len(texts):3.0f}% RTF {ours['decode'] / ours['audio']:.3f}   "
@@ -209,7 +217,7 @@ def main() -> None:
                     if response.WhichOneof("result") == "final":
                         latencies.append(time.perf_counter() - sent.get("last", time.perf_counter()))
     finally:
-        for running in (process, raw_process):
+        for running in (process, raw_process, speex_process):
             running.terminate()
             running.wait()
 
@@ -228,7 +236,8 @@ def main() -> None:
             b = sum(r[3]["errors"] for r in selected) / sum(r[3]["words"] for r in selected)
             rtf = sum(r[2]["decode"] for r in selected) / sum(r[2]["audio"] for r in selected)
             raw_words = sum(r[4]["words"] for r in selected)
-            without = f" (not denoised {100 * sum(r[4]['errors'] for r in selected) / raw_words:5.1f}%)" if raw_words else ""
+            without = (f" (speexdsp {100 * sum(r[5]['errors'] for r in selected) / raw_words:5.1f}%, "
+                       f"not denoised {100 * sum(r[4]['errors'] for r in selected) / raw_words:5.1f}%)" if raw_words else "")
             print(f"summary {name:15} {condition:>5}: asr-svc WER {100 * o:5.1f}%{without} RTF {rtf:.3f}; "
                   f"pocketsphinx_continuous WER {100 * b:5.1f}%")
 

@@ -45,19 +45,19 @@ public final class UtteranceSession {
     private var fed = 0
     private var lastPartial = ""
     /// The denoised copy of `samples` (same indices) when the utterance is denoised: valid
-    /// from the start of the suppressor's learning window to `denoisedTo`. The suppressor has
-    /// consumed the samples up to `consumed`; its output lags one frame (`pendingFrame`).
-    private var suppressor: NoiseSuppressor?
+    /// from the start of the suppressor's learning window to `denoisedTo`. The denoiser has
+    /// been given the samples up to `consumed`.
+    private var denoiser: (any Denoiser)?
     private var denoised: [Int16] = []
     private var denoisedTo = 0
     private var consumed = 0
-    private var pendingFrame: (start: Int, count: Int)?
+    private var denoiserFinished = false
     private var denoisingChosen = false
     /// The SNR estimated at the utterance's start, once the decision to denoise was made (nil
     /// before, with `--denoise off`, or when there was no speech).
     public private(set) var estimatedSNR: Double?
     /// Whether the engine hears denoised audio.
-    public var isDenoised: Bool { suppressor != nil }
+    public var isDenoised: Bool { denoiser != nil }
 
     public init(config: ASRV1.RecognitionConfig, options: Options, engine: any UtteranceEngine, modelVersion: String) {
         self.config = config
@@ -175,12 +175,12 @@ public final class UtteranceSession {
             guard final || start + options.prefixSamples <= end else { return }
             if !denoisingChosen {
                 denoisingChosen = true
-                chooseDenoising(start: start, decisionEnd: prefixEnd)
+                try chooseDenoising(start: start, decisionEnd: prefixEnd)
             }
         }
-        // Denoised audio is ready one frame behind what has arrived (all of it when final).
+        // Denoised audio is ready a little behind what has arrived (all of it when final).
         var available = end
-        if suppressor != nil {
+        if denoiser != nil {
             denoise(upTo: end, final: final)
             available = min(end, denoisedTo)
         }
@@ -205,60 +205,62 @@ public final class UtteranceSession {
         }
     }
 
-    /// Runs a suppressor over the audio before `decisionEnd` (from the learning window before
-    /// the segment), which estimates its SNR, and per the settings keeps it for the utterance:
-    /// the pass that counts then starts from a settled noise estimate (in a trial at 10 dB,
-    /// festival's word errors went from 68% to 35% against starting cold).
-    private func chooseDenoising(start: Int, decisionEnd: Int) {
+    /// Runs speexdsp's suppressor over the audio before `decisionEnd` (from the learning
+    /// window before the segment), which estimates its SNR, and per the settings denoises the
+    /// utterance: the chosen denoiser learns from that same audio first, so the pass that
+    /// counts starts from a settled noise estimate (in a trial at 10 dB, festival's word
+    /// errors went from 68% to 35% against starting cold, with speexdsp).
+    private func chooseDenoising(start: Int, decisionEnd: Int) throws(ASRError) {
         let settings = options.denoising
         guard settings.mode != .off else { return }
         let from = max(0, start - settings.learningSamples)
-        let suppressor = NoiseSuppressor(suppressDB: settings.suppressDB)
-        let snr = samples.withUnsafeBufferPointer { suppressor.learn(from: UnsafeBufferPointer(rebasing: $0[from..<decisionEnd])) }
+        let window = from..<decisionEnd
+        // The SNR does not depend on the suppression cap; with speexdsp, this suppressor is the one used.
+        let estimator = NoiseSuppressor(suppressDB: settings.denoiser == .speexdsp ? settings.effectiveSuppressDB : 20)
+        let snr = samples.withUnsafeBufferPointer { estimator.learn(from: UnsafeBufferPointer(rebasing: $0[window])) }
         estimatedSNR = snr
         guard settings.mode == .on || snr < settings.belowSNR else { return }
-        self.suppressor = suppressor
+        let denoiser: any Denoiser
+        switch settings.denoiser {
+        case .speexdsp:
+            denoiser = SpeexDenoiser(estimator)  // it has learnt from the window
+        case .rnnoise:
+            do {
+                let library = try RNNoiseLibrary.load(path: settings.rnnoiseLibrary)
+                denoiser = RNNoiseDenoiser(library: library, suppressDB: settings.effectiveSuppressDB)
+            } catch {
+                throw ASRError(.engine, "Denoising failed: \(error)", cause: error)
+            }
+            samples.withUnsafeBufferPointer { denoiser.learn(from: UnsafeBufferPointer(rebasing: $0[window])) }
+        }
+        self.denoiser = denoiser
         consumed = from
         denoisedTo = from
-        // The first output belongs to the last frame learnt from: it is dropped.
-        pendingFrame = nil
     }
 
-    /// Runs the suppressor over the whole frames before `end`; when `final`, over the last
-    /// part frame too (padded with silence) and then one frame of silence, which pushes out
-    /// the last frame's audio (the suppressor's output lags one frame). Frames never reach
-    /// past `end`, so the denoised audio does not depend on how much audio after the segment
-    /// has arrived.
+    /// Gives the denoiser the samples before `end`; when `final`, ends its input there. The
+    /// denoiser never hears past `end`, so the denoised audio does not depend on how much
+    /// audio after the segment has arrived.
     private func denoise(upTo end: Int, final: Bool) {
-        guard let suppressor else { return }
-        let frame = NoiseSuppressor.frameSamples
+        guard let denoiser, !denoiserFinished else { return }
         if denoised.count < samples.count { denoised.append(contentsOf: samples[denoised.count..<samples.count]) }
-        var buffer = [Int16](repeating: 0, count: frame)
-        func emit() {
-            guard let (start, count) = pendingFrame else { return }
-            for index in 0..<count { denoised[start + index] = buffer[index] }
-            denoisedTo = start + count
+        func store(_ output: [Int16]) {
+            for (index, value) in output.enumerated() { denoised[denoisedTo + index] = value }
+            denoisedTo += output.count
         }
-        while consumed < end {
-            let count = min(frame, end - consumed)
-            guard count == frame || final else { break }
-            for index in 0..<frame { buffer[index] = index < count ? samples[consumed + index] : 0 }
-            buffer.withUnsafeMutableBufferPointer { suppressor.process(frame: $0) }
-            emit()
-            pendingFrame = (consumed, count)
-            consumed += count
+        if consumed < end {
+            store(samples.withUnsafeBufferPointer { denoiser.denoise(UnsafeBufferPointer(rebasing: $0[consumed..<end])) })
+            consumed = end
         }
-        if final, pendingFrame != nil {
-            for index in 0..<frame { buffer[index] = 0 }
-            buffer.withUnsafeMutableBufferPointer { suppressor.process(frame: $0) }
-            emit()
-            pendingFrame = nil
+        if final {
+            store(denoiser.finish())
+            denoiserFinished = true
         }
     }
 
     /// The audio the engine hears: the denoised copy when there is one, else the samples.
     private func withEngineSamples(_ body: (UnsafeBufferPointer<Int16>) throws(ASRError) -> Void) throws(ASRError) {
-        if suppressor != nil {
+        if denoiser != nil {
             try denoised.withUnsafeBufferPointer { (all) throws(ASRError) in try body(all) }
         } else {
             try samples.withUnsafeBufferPointer { (all) throws(ASRError) in try body(all) }
