@@ -63,7 +63,7 @@ test-swift:
 
 # A stock grpcio client against the Swift test server (.build/debug/voiceshop-testserver).
 # INTEROP_SERVER=python runs the same tests against tests/interop/py_server.py instead.
-test-interop: setup
+test-interop: setup models
 ifeq ($(INTEROP_SERVER)$(INTEROP_TARGET),)
 	$(SWIFT) build --product voiceshop-testserver $(SWIFT_BUILD_FLAGS)
 endif
@@ -71,7 +71,7 @@ endif
 
 # The gateway end to end: real rec-svc (demo shop on a private PostgreSQL), nlu-svc, asr-svc and
 # gateway processes from .build/debug (built by test-swift), schemathesis, headless Chromium.
-test-gateway: setup
+test-gateway: setup models
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/gateway
 
