@@ -98,8 +98,12 @@ public final class CatalogSync: Service {
 
     private func reloadAll(_ connection: PostgresConnection) throws {
         let start = ContinuousClock.now
+        // The version first: the products read next are at least as new (a change in between
+        // comes again as a notification, LISTEN being on already), so the label is never ahead.
+        let vocabularyVersion = try CatalogStore.versions(connection).vocabulary
         let products = try CatalogStore.allProducts(connection)
         index.rebuild(products)
+        runtime.noteIndexed(vocabularyVersion: vocabularyVersion)
         index.setPopularity(try EventStore.popularity(connection))
         try reloadModels(connection)
         logger.info("catalog loaded", ["products": products.count, "ms": Int((ContinuousClock.now - start) / .milliseconds(1))])
@@ -155,6 +159,8 @@ public final class CatalogSync: Service {
     /// the index), or reloads everything when a payload lists no ids.
     private func apply(_ notifications: [PostgresNotification], _ connection: PostgresConnection) throws {
         var ids: Set<Int64> = []
+        // Notifications come in commit order, each with the vocabulary version its change made.
+        var vocabularyVersion: Int64?
         if notifications.contains(where: { $0.channel == "model_changed" }) { try reloadModels(connection) }
         let embedded = notifications.filter { $0.channel == "embeddings_changed" }.flatMap { notification in
             ((try? JSONValue(parsing: notification.payload))?["ids"]?.arrayValue ?? []).compactMap { $0.integer(as: Int64.self) }
@@ -170,13 +176,19 @@ public final class CatalogSync: Service {
                 return
             }
             for id in list { if let value = id.integer(as: Int64.self) { ids.insert(value) } }
+            if let version = payload["vocabulary_version"]?.integer(as: Int64.self) {
+                vocabularyVersion = max(vocabularyVersion ?? version, version)
+            }
         }
-        guard !ids.isEmpty else { return }
+        // Noted only once the changes are in the index (not when reading them failed).
+        func noteApplied() { if let vocabularyVersion { runtime.noteIndexed(vocabularyVersion: vocabularyVersion) } }
+        guard !ids.isEmpty else { return noteApplied() }
         let sorted = ids.sorted()
         let live = try CatalogStore.products(ids: sorted, connection)
         let liveIDs = Set(live.map(\.id))
         index.remove(ids: sorted.filter { !liveIDs.contains($0) })
         index.upsert(live)
+        noteApplied()
         logger.debug("catalog changes applied", ["changed": live.count, "removed": sorted.count - live.count])
     }
 }

@@ -14,6 +14,11 @@ public final class RecRuntime: Sendable {
     public let embeddings: TextEmbeddings?
     public let logger: Logger
     private let vocabularyCache = Mutex<RecV1.VocabularyResponse?>(nil)
+    /// The vocabulary version the index reflects in full (every change up to it is in the
+    /// index; later ones may be too): -1 until the first load. Only `CatalogSync` moves it, from
+    /// its snapshot at load and from the versions the in-order notifications carry, so it is
+    /// never ahead of the index (see `vocabulary(maxTerms:context:)`).
+    private let indexedVocabulary = Atomic<Int64>(-1)
 
     public init(
         pool: PostgresPool, index: CatalogIndex, personal: PersonalModels = PersonalModels(), embeddings: TextEmbeddings? = nil,
@@ -59,8 +64,47 @@ public final class RecRuntime: Sendable {
             code: .internal, message: "The request failed in the database (request id \(context.requestID)).", cause: error)
     }
 
-    /// The vocabulary for `version`, computed once per version from the index.
-    func vocabulary(version: Int64, maxTerms: Int) -> RecV1.VocabularyResponse {
+    /// Records that the index now reflects every change up to vocabulary `version`.
+    func noteIndexed(vocabularyVersion version: Int64) {
+        var current = indexedVocabulary.load(ordering: .acquiring)
+        while version > current {
+            let (exchanged, original) = indexedVocabulary.compareExchange(
+                expected: current, desired: version, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            current = original
+        }
+    }
+
+    /// The vocabulary version the index reflects in full; nil before the first load.
+    var indexedVocabularyVersion: Int64? {
+        let version = indexedVocabulary.load(ordering: .acquiring)
+        return version < 0 ? nil : version
+    }
+
+    /// The vocabulary, labelled with a version the index reflects in full. A label is never
+    /// ahead of the content: a client that keeps a label gets the newer vocabulary as soon as
+    /// the index has caught up, never stale lists under a current version. When the database
+    /// is ahead (a change committed, its notification not applied yet), it waits for the index
+    /// up to `catchUp`, so a client sees its own catalog writes; after that it answers with the
+    /// index's older label (the client's next poll then gets the rest).
+    /// - Throws: UNAVAILABLE before the catalog is loaded, or when the database is unreachable.
+    func vocabulary(
+        databaseVersion: Int64, maxTerms: Int, catchUp: Duration = .seconds(2)
+    ) async throws -> (version: Int64, build: () -> RecV1.VocabularyResponse) {
+        let deadline = ContinuousClock.now + catchUp
+        while true {
+            guard let indexed = indexedVocabularyVersion else {
+                throw RPCError(code: .unavailable, message: "The catalog is still loading; try again shortly.")
+            }
+            if indexed >= databaseVersion || ContinuousClock.now >= deadline {
+                return (indexed, { self.vocabulary(version: indexed, maxTerms: maxTerms) })
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// The vocabulary labelled `version`, computed once per version from the index.
+    private func vocabulary(version: Int64, maxTerms: Int) -> RecV1.VocabularyResponse {
         if let cached = vocabularyCache.withLock({ $0 }), cached.version == version, cached.titleTerms.count <= maxTerms,
             maxTerms == 5_000
         {

@@ -128,6 +128,47 @@ import Testing
         }
     }
 
+    @Test func theVocabularyIsUnavailableUntilTheCatalogIsLoaded() async throws {
+        // A replica starting on a stocked catalog: asked before its index is loaded, it must
+        // not answer (nor keep) empty lists under the catalog's version; asr-svc and nlu-svc
+        // would build their models from them and, the version being current, never ask again.
+        try await RecHarness.with { stocked in
+            let imported = try await stocked.importJSONL([
+                productLine("l-1", "Merino Wool Beanie", price: 25, brand: "Smartwool", category: "Accessories/Hats", color: "grey")
+            ])
+            try await RecHarness.with(conninfo: stocked.conninfo, holdingSync: true) { starting in
+                let early = await #expect(throws: RPCError.self) { try await starting.rec.vocabulary(RecV1.VocabularyRequest()) }
+                #expect(early?.code == .unavailable)
+                #expect(early?.message.contains("still loading") == true, "\(early?.message ?? "")")
+                await starting.startSyncAndWait()
+                let loaded = try await starting.rec.vocabulary(RecV1.VocabularyRequest())
+                #expect(loaded.version == imported.vocabularyVersion)
+                #expect(loaded.brands == ["Smartwool"] && loaded.colors == ["grey"], "\(loaded)")
+            }
+        }
+    }
+
+    @Test func aReplicasVocabularyIsNeverStaleUnderTheCurrentVersion() async throws {
+        // The second replica learns of the first one's import only through NOTIFY. Asked at
+        // once, it must not label its older lists with the new version (a client keeping that
+        // version would never ask again): it waits for its index, and then has the new brand.
+        try await RecHarness.with { first in
+            try await RecHarness.with(conninfo: first.conninfo) { second in
+                let before = try await second.rec.vocabulary(RecV1.VocabularyRequest())
+                #expect(!before.brands.contains("Patagonia"))
+                for round in 0..<5 {
+                    let imported = try await first.importJSONL([
+                        productLine("v-\(round)", "Fleece Jacket \(round)", price: 99, brand: "Patagonia \(round)", category: "Men/Jackets")
+                    ])
+                    let now = try await second.rec.vocabulary(RecV1.VocabularyRequest())
+                    #expect(now.version == imported.vocabularyVersion, "round \(round)")
+                    #expect(now.brands.contains("Patagonia \(round)"), "round \(round): \(now.brands)")
+                    #expect(try await second.rec.vocabulary(RecV1.VocabularyRequest(knownVersion: now.version)).unchanged)
+                }
+            }
+        }
+    }
+
     @Test func badRequestsGetInvalidArgument() async throws {
         try await RecHarness.with { rec in
             for call in [

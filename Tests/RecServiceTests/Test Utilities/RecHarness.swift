@@ -18,6 +18,15 @@ struct RecHarness: Sendable {
     let rec: RecV1.Rec.Client
     let admin: RecV1.CatalogAdmin.Client
     let channel: HTTP2Channel
+    /// Opened when the catalog sync may start (at once unless `holdingSync`).
+    let syncGate: ShutdownSignal
+    let sync: CatalogSync
+
+    /// Lets a sync held back by `holdingSync` start, and waits for its first load.
+    func startSyncAndWait() async {
+        syncGate.trigger()
+        await sync.waitUntilLoaded()
+    }
 
     static let logger = Logger(service: "rec-test", minimumLevel: .error)
     static let migrations = TestSupport.repositoryRoot.appendingPathComponent("services/rec-svc/migrations").path
@@ -34,9 +43,11 @@ struct RecHarness: Sendable {
         }
     }()
 
-    /// Runs `body` against rec-svc on a new database (or on `conninfo`).
+    /// Runs `body` against rec-svc on a new database (or on `conninfo`), once the catalog is
+    /// loaded; with `holdingSync`, at once, the catalog sync waiting for `startSyncAndWait()`.
     static func with<Result: Sendable>(
-        conninfo given: String? = nil, embeddings: Bool = false, _ body: @Sendable (RecHarness) async throws -> Result
+        conninfo given: String? = nil, embeddings: Bool = false, holdingSync: Bool = false,
+        _ body: @Sendable (RecHarness) async throws -> Result
     ) async throws -> Result {
         let conninfo: String
         if let given { conninfo = given } else { conninfo = try await TestDatabase.makeDatabase() }
@@ -55,13 +66,18 @@ struct RecHarness: Sendable {
             configuration: configuration,
             services: [RecRPCService(runtime: runtime), CatalogAdminRPCService(runtime: runtime), health], logger: logger)
         let channel = try HTTP2Channel(target: "127.0.0.1:\(server.listeningAddress.port)")
+        let gate = ShutdownSignal()
+        if !holdingSync { gate.trigger() }
         let harness = RecHarness(
             conninfo: conninfo, runtime: runtime, health: health, rec: RecV1.Rec.Client(channel: channel),
-            admin: RecV1.CatalogAdmin.Client(channel: channel), channel: channel)
+            admin: RecV1.CatalogAdmin.Client(channel: channel), channel: channel, syncGate: gate, sync: sync)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
-            let syncTask = Task { try await sync.run() }
-            await sync.waitUntilLoaded()
+            let syncTask = Task {
+                await gate.wait()
+                try await sync.run()
+            }
+            if !holdingSync { await sync.waitUntilLoaded() }
             defer {
                 syncTask.cancel()
                 channel.close()
