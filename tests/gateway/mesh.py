@@ -112,9 +112,11 @@ class Mesh:
                            timeout=900, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
         self.embeddings = embeddings
         self.rec = Process("rec-svc", ["--listen", "127.0.0.1:0", "--database-url", self.database, "--embeddings", embeddings])
-        wait_serving(self.rec.address)
+        # nlu-svc and asr-svc start with rec-svc, as in run-local and on Kubernetes, and take the
+        # catalog's vocabulary from it (its Vocabulary RPC) once its catalog is loaded.
         self.nlu = Process("nlu-svc", ["--listen", "127.0.0.1:0", "--rec-addr", self.rec.address])
-        self.asr = Process("asr-svc", ["--listen", "127.0.0.1:0"])
+        self.asr = Process("asr-svc", ["--listen", "127.0.0.1:0", "--rec-addr", self.rec.address])
+        wait_serving(self.rec.address)
         wait_serving(self.nlu.address)
         wait_serving(self.asr.address)
         self.gateway_flags = gateway_flags or []
