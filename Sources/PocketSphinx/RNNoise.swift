@@ -24,7 +24,6 @@ public final class RNNoiseLibrary: Sendable {
 
     /// The path it was loaded from.
     public let path: String
-    nonisolated(unsafe) private let handle: UnsafeMutableRawPointer
     let create: Create
     let destroy: Destroy
     let processFrame: ProcessFrame
@@ -71,10 +70,8 @@ public final class RNNoiseLibrary: Sendable {
             throw error
         }
         self.path = path
-        self.handle = handle
+        // The handle is never closed: loaded libraries stay for the life of the process.
     }
-
-    // Loaded libraries stay for the life of the process (the cache holds them).
 }
 
 /// One RNNoise suppressor state: its recurrent network remembers the noise it has heard.

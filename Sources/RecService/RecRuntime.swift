@@ -66,13 +66,7 @@ public final class RecRuntime: Sendable {
 
     /// Records that the index now reflects every change up to vocabulary `version`.
     func noteIndexed(vocabularyVersion version: Int64) {
-        var current = indexedVocabulary.load(ordering: .acquiring)
-        while version > current {
-            let (exchanged, original) = indexedVocabulary.compareExchange(
-                expected: current, desired: version, ordering: .acquiringAndReleasing)
-            if exchanged { return }
-            current = original
-        }
+        indexedVocabulary.max(version, ordering: .acquiringAndReleasing)
     }
 
     /// The vocabulary version the index reflects in full; nil before the first load.
@@ -81,30 +75,32 @@ public final class RecRuntime: Sendable {
         return version < 0 ? nil : version
     }
 
-    /// The vocabulary, labelled with a version the index reflects in full. A label is never
-    /// ahead of the content: a client that keeps a label gets the newer vocabulary as soon as
-    /// the index has caught up, never stale lists under a current version. When the database
-    /// is ahead (a change committed, its notification not applied yet), it waits for the index
-    /// up to `catchUp`, so a client sees its own catalog writes; after that it answers with the
-    /// index's older label (the client's next poll then gets the rest).
-    /// - Throws: UNAVAILABLE before the catalog is loaded, or when the database is unreachable.
+    /// The vocabulary, labelled with a version the index reflects in full (`unchanged` when
+    /// that is `knownVersion`). A label is never ahead of the content: a client that keeps a
+    /// label gets the newer vocabulary as soon as the index has caught up, never stale lists
+    /// under a current version. When the database is ahead (`databaseVersion`: a change
+    /// committed, its notification not applied yet), it waits for the index up to `catchUp`,
+    /// so a client sees its own catalog writes; after that it answers with the index's older
+    /// label (the client's next poll then gets the rest).
+    /// - Throws: UNAVAILABLE before the catalog is loaded.
     func vocabulary(
-        databaseVersion: Int64, maxTerms: Int, catchUp: Duration = .seconds(2)
-    ) async throws -> (version: Int64, build: () -> RecV1.VocabularyResponse) {
+        databaseVersion: Int64, knownVersion: Int64, maxTerms: Int, catchUp: Duration = .seconds(2)
+    ) async throws -> RecV1.VocabularyResponse {
         let deadline = ContinuousClock.now + catchUp
         while true {
             guard let indexed = indexedVocabularyVersion else {
                 throw RPCError(code: .unavailable, message: "The catalog is still loading; try again shortly.")
             }
             if indexed >= databaseVersion || ContinuousClock.now >= deadline {
-                return (indexed, { self.vocabulary(version: indexed, maxTerms: maxTerms) })
+                if knownVersion != 0 && knownVersion == indexed { return RecV1.VocabularyResponse(version: indexed, unchanged: true) }
+                return cachedVocabulary(version: indexed, maxTerms: maxTerms)
             }
             try await Task.sleep(for: .milliseconds(5))
         }
     }
 
     /// The vocabulary labelled `version`, computed once per version from the index.
-    private func vocabulary(version: Int64, maxTerms: Int) -> RecV1.VocabularyResponse {
+    private func cachedVocabulary(version: Int64, maxTerms: Int) -> RecV1.VocabularyResponse {
         if let cached = vocabularyCache.withLock({ $0 }), cached.version == version, cached.titleTerms.count <= maxTerms,
             maxTerms == 5_000
         {

@@ -16,8 +16,8 @@ public struct DenoisingSettings: Sendable, Hashable {
 
     /// The suppressor.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
-        /// RNNoise, a recurrent network (`RNNoiseLibrary`): at 10 dB pink noise it leaves a
-        /// third of speexdsp's word errors (docs/benchmarks.md).
+        /// RNNoise, a recurrent network (`RNNoiseLibrary`): at 10 dB pink noise it makes 0.38×
+        /// the word errors speexdsp makes (docs/benchmarks.md).
         case rnnoise
         /// speexdsp's spectral suppressor (Debian `libspeexdsp1`), for machines without RNNoise.
         case speexdsp

@@ -408,11 +408,7 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "max_terms must be from 0 to 50,000.")
         }
         let current = try await runtime.transaction(context) { try CatalogStore.versions($0).vocabulary }
-        let (version, build) = try await runtime.vocabulary(
-            databaseVersion: current, maxTerms: request.maxTerms == 0 ? 5_000 : Int(request.maxTerms))
-        if request.knownVersion != 0 && request.knownVersion == version {
-            return RecV1.VocabularyResponse(version: version, unchanged: true)
-        }
-        return build()
+        return try await runtime.vocabulary(
+            databaseVersion: current, knownVersion: request.knownVersion, maxTerms: request.maxTerms == 0 ? 5_000 : Int(request.maxTerms))
     }
 }
