@@ -34,12 +34,15 @@ enum Entrypoint {
             case "search":
                 // rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]
                 guard arguments.count >= 4 else { throw BenchError("usage: rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]") }
-                try await SearchBench.run(
-                    target: arguments[1], conninfo: arguments[2], queriesPath: arguments[3], runs: arguments.count > 4 ? Int(arguments[4]) ?? 3 : 3)
+                let runs = arguments.count > 4 ? Int(arguments[4]) : 3
+                guard let runs, runs >= 1 else { throw BenchError("RUNS (the warm passes after the cold one) must be a whole number from 1") }
+                try await SearchBench.run(target: arguments[1], conninfo: arguments[2], queriesPath: arguments[3], runs: runs)
             case "search-local":
                 // rec-bench search-local CONNINFO QUERIES.jsonl [RUNS]: the search in process, per variant
                 guard arguments.count >= 3 else { throw BenchError("usage: rec-bench search-local CONNINFO QUERIES.jsonl [RUNS]") }
-                try SearchLocalBench.run(conninfo: arguments[1], queriesPath: arguments[2], runs: arguments.count > 3 ? Int(arguments[3]) ?? 2 : 2)
+                let runs = arguments.count > 3 ? Int(arguments[3]) : 2
+                guard let runs, runs >= 1 else { throw BenchError("RUNS (the measured passes after the warm-up) must be a whole number from 1") }
+                try SearchLocalBench.run(conninfo: arguments[1], queriesPath: arguments[2], runs: runs)
             case "vectors-files":
                 // rec-bench vectors-files DIR DIMENSIONS: rerun on the files `vectors` wrote
                 guard arguments.count == 3, let dimensions = Int(arguments[2]) else { throw BenchError("usage: rec-bench vectors-files DIR DIMENSIONS") }
