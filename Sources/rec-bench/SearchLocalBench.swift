@@ -21,6 +21,8 @@ enum SearchLocalBench {
         var neighbors: Int?
         var ef: Int?
         var plenty: Int?
+        /// False: no vector side at all (the words alone).
+        var vectors = true
 
         func apply(to semantic: inout SemanticQuery) {
             if let quantized { semantic.quantized = quantized }
@@ -42,6 +44,7 @@ enum SearchLocalBench {
         Variant(name: "int8, 100 neighbours", quantized: true, neighbors: 100, plenty: Int.max),
         Variant(name: "int8, 30 neighbours (ef 30) always", quantized: true, neighbors: 30, ef: 30, plenty: Int.max),
         Variant(name: "as shipped: int8, 100, 30 once the words match 100"),
+        Variant(name: "words only (no vector side)", vectors: false),
     ]
 
     static func run(conninfo: String, queriesPath: String, runs: Int) throws {
@@ -68,7 +71,7 @@ enum SearchLocalBench {
                     var semantic = SemanticQuery(vector: vectors[number], items: items)
                     variant.apply(to: &semantic)
                     let start = ContinuousClock.now
-                    let outcome = index.search(search, semantic: semantic)
+                    let outcome = index.search(search, semantic: variant.vectors ? semantic : nil)
                     let elapsed = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e6
                     if run > 0 { times[slot].append(elapsed) }
                     if run == 1 { pages[slot].append(outcome.hits.map(\.product.id)) }
