@@ -5,7 +5,7 @@ import RPCCore
 import RPCHTTP2Transport
 import ServiceRuntime
 
-/// `nlu-svc benchmark [--model FILE] [--test FILE] [--rounds N]`: Parse latency of the held-out
+/// `nlu-svc benchmark [--model FILE] [--test FILE] [--rounds N] [--english-words FILE|none]`: Parse latency of the held-out
 /// utterances in process and through gRPC on a loopback HTTP/2 server (one call at a time),
 /// as JSON on stdout. bench/nlu/run calls it.
 enum Benchmark {
@@ -22,7 +22,10 @@ enum Benchmark {
             let texts = try TaggedUtterance.load(file: options["test"] ?? NLUTraining.defaultDataDirectory + "/test.txt")
                 .map { $0.tokens.joined(separator: " ") }
             let rounds = Int(options["rounds"] ?? "20") ?? 20
-            let engine = NLUEngine(model: model, vocabulary: vocabulary)
+            // The word list the service loads by default, as it serves.
+            let wordsFile = options["english-words"] ?? EnglishWords.defaultFile
+            let englishWords = wordsFile == "none" ? EnglishWords() : try EnglishWords.load(file: wordsFile)
+            let engine = NLUEngine(model: model, vocabulary: vocabulary, englishWords: englishWords)
             let requests = texts.map { text -> NLUV1.ParseRequest in
                 var request = NLUV1.ParseRequest()
                 request.text = text

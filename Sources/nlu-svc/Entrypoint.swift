@@ -12,7 +12,7 @@ import ServiceRuntime
 /// rec-svc's Vocabulary. `nlu-svc train …` and `nlu-svc evaluate …` train and score models.
 @main
 enum Entrypoint {
-    static let flags = ["model", "vocabulary-file", "rec-addr", "vocabulary-interval-seconds", "confidence-threshold"]
+    static let flags = ["model", "vocabulary-file", "rec-addr", "vocabulary-interval-seconds", "confidence-threshold", "english-words"]
 
     static func main() async {
         if let verb = CommandLine.arguments.dropFirst().first, verb == "train" || verb == "evaluate" {
@@ -36,7 +36,18 @@ enum Entrypoint {
             guard (0...1).contains(threshold) else { throw ServiceOptions.ConfigurationError("--confidence-threshold must be from 0 to 1") }
             let interval = Int(options.value("vocabulary-interval-seconds") ?? "30") ?? 0
             guard interval >= 1 else { throw ServiceOptions.ConfigurationError("--vocabulary-interval-seconds must be at least 1") }
-            let engine = NLUEngine(model: model, vocabulary: vocabulary, confidenceThreshold: threshold)
+            let wordsFile = options.value("english-words") ?? EnglishWords.defaultFile
+            var englishWords = EnglishWords()
+            if wordsFile != "none" {
+                do {
+                    englishWords = try EnglishWords.load(file: wordsFile)
+                } catch {
+                    throw ServiceOptions.ConfigurationError(
+                        "\(error) (--english-words: install Debian's wamerican for \(EnglishWords.defaultFile), or pass --english-words none to correct on spelling alone)"
+                    )
+                }
+            }
+            let engine = NLUEngine(model: model, vocabulary: vocabulary, confidenceThreshold: threshold, englishWords: englishWords)
             var background: [any Service] = []
             if let address = options.value("rec-addr") {
                 let channel = try HTTP2Channel(target: address)

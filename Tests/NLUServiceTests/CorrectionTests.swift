@@ -1,3 +1,4 @@
+import Glibc
 import NLUService
 import Protos
 import Testing
@@ -31,11 +32,43 @@ struct CorrectionTests {
     }
 
     @Test func commonWordsAreNotCorrected() throws {
-        for text in ["shoes under fifty", "show me red dresses", "where is my order", "add two of those", "what's in my cart"] {
+        for text in [
+            "shoes under fifty", "show me red dresses", "where is my order", "add two of those", "what's in my cart",
+            "show me something nice for my mom", "what's the weather like today",
+        ] {
             let response = try parse(text)
             #expect(response.corrections.isEmpty, "\(text): \(response.corrections)")
             #expect(response.correctedText == text)
         }
+    }
+
+    @Test("everyday English is what keeps \"nice\" from becoming \"nike\"; a word that is not English is still corrected")
+    func englishWordsGuardSpellingAloneCorrections() throws {
+        var request = NLUV1.ParseRequest()
+        request.text = "show me something nice for my mom"
+        let withoutList = try NLUEngine(model: Shared.model, vocabulary: Shared.vocabulary).parse(request)
+        #expect(withoutList.corrections.first?.to == "nike", "the case the word list is there for")
+        let corrected = try parse("i love addidas")
+        let correction = try #require(corrected.corrections.first)
+        #expect(correction.from == "addidas" && correction.to == "adidas")
+        #expect(corrected.filters?.brand == "Adidas")
+    }
+
+    @Test func englishWordsFromTheSystemList() throws {
+        #expect(Shared.englishWords.count > 50_000)
+        #expect(Shared.englishWords.contains("nice") && Shared.englishWords.contains("weather"))
+        #expect(!Shared.englishWords.contains("nike") && !Shared.englishWords.contains("adidas"))
+        let path = "/tmp/voiceshop-english-words-\(UInt64.random(in: 0...UInt64.max))"
+        defer { unlink(path) }
+        let list = "Nike\nnice\nnice's\nweather\n\nÉclair\n"
+        _ = list.withCString { text in
+            let file = fopen(path, "w")
+            defer { fclose(file) }
+            return fputs(text, file)
+        }
+        let words = try EnglishWords.load(file: path)
+        #expect(words.count == 2 && words.contains("nice") && words.contains("weather") && !words.contains("nike"))
+        #expect(throws: NLUError.self) { try EnglishWords.load(file: path + ".missing") }
     }
 
     @Test func alternativeWithACatalogNameIsPreferred() throws {

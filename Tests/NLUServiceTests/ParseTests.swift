@@ -40,6 +40,30 @@ struct ParseTests {
         #expect(response.sort == .priceAsc)
     }
 
+    @Test("the order said first, or after \"sorted by\" or \"by\"", arguments: [
+        ("cheapest nike sneakers", NLUV1.Sort.priceAsc),
+        ("lego sets for kids sorted by rating", .ratingDesc),
+        ("sneakers sorted by price high to low", .priceDesc),
+        ("jackets by newest", .newest),
+        ("show me dresses sorted by price", .priceAsc),
+        ("best rated face cream", .ratingDesc),
+    ])
+    func sortPhrasings(_ text: String, _ sort: NLUV1.Sort) throws {
+        let response = try parse(text)
+        #expect(response.intent == .searchProducts, "\(text)")
+        #expect(response.sort == sort, "\(text): \(response.slots.map { "\($0.name)=\($0.value)" })")
+    }
+
+    @Test("a colour, material or category that is only a number is not a filter")
+    func numberOnlyNamesAreDropped() throws {
+        let response = try parse("red ten")
+        #expect(response.filters?.color == "red")
+        #expect(response.filters?.category == "")
+        #expect(!response.slots.contains { $0.name == "category" }, "\(response.slots.map { "\($0.name)=\($0.value)" })")
+        let gift = try parse("i need a gift for a ten year old boy")
+        #expect(gift.filters?.color == "" && gift.filters?.category == "Kids/Boys")
+    }
+
     @Test func spokenPrice() throws {
         let response = try parse("jackets under twenty five ninety nine")
         #expect(response.filters?.priceMax == 25.99)

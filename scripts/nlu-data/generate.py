@@ -126,6 +126,13 @@ SORTS = [
     "cheapest", "most expensive", "best rated", "top rated", "highest rated", "newest", "latest",
     "lowest price", "highest price", "most popular", "best reviewed", "cheapest", "priciest", "newest",
 ]
+# What follows "sorted by" or "sort by": tagged `sort` as well ({sort_by} in the templates).
+SORT_BY = [
+    "price", "price low to high", "price high to low", "lowest price", "highest price", "rating", "customer rating",
+    "reviews", "best rating", "newest", "newest first", "popularity", "price ascending", "top rating",
+]
+# Placeholders whose tag is another slot's name.
+TAG_OF = {"sort_by": "sort"}
 
 # ---------------------------------------------------------------------------------------
 # Catalog vocabulary
@@ -245,6 +252,11 @@ T = {
         "let me see {category} from {brand}", "can you show {category} made of {material}",
         "what have you got from {brand}", "{category} in {size} please", "{category} {size}",
         "{brand} {category} with {rating_min} or better", "{category} with {rating_min}",
+        # The order said first ("cheapest nike sneakers") or after "sorted by" / "by".
+        "{sort} {brand} {category}", "{sort} {category}", "{sort} {color} {category}", "the {sort} {brand} {product}",
+        "{category} sorted by {sort_by}", "{brand} {category} sorted by {sort_by}", "{category} by {sort_by}",
+        "show me {category} sorted by {sort_by}", "sort by {sort_by}", "sort them by {sort_by}",
+        "{color} {category} by {sort_by} please", "{category} for kids sorted by {sort_by}",
     ],
     "ask_price": [
         "how much is the {ordinal} one", "what's the price of the {ordinal} one", "how much does it cost",
@@ -408,7 +420,7 @@ def fill(template: str, values) -> tuple[list[str], list[str]]:
             words = values[slot]().split()
             for index, word in enumerate(words):
                 tokens.append(word)
-                tags.append(("B-" if index == 0 else "I-") + slot)
+                tags.append(("B-" if index == 0 else "I-") + TAG_OF.get(slot, slot))
         else:
             for word in part.split():
                 tokens.append(word)
@@ -481,6 +493,7 @@ def main() -> None:
         "order_id": spoken_order_id,
         "product": lambda: RNG.choice(products),
         "sort": lambda: RNG.choice(SORTS),
+        "sort_by": lambda: RNG.choice(SORT_BY),
     }
     generated: list[str] = []
     for intent in sorted(T):

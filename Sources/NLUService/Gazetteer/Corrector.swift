@@ -9,15 +9,18 @@ public import Protos
 ///    in training and that sounds like (Double Metaphone) or is spelt like (edit distance) a
 ///    brand, category, colour or material is replaced by it ("a dentist" → "adidas", "mike" →
 ///    "nike", "leave ice" → "levi's"). Where the tagger expects an entity there, a looser
-///    match is accepted. Words the model knows are never replaced, so common phrasing ("shoes
-///    under fifty") is left alone.
+///    match is accepted. Elsewhere the run must also hold a word that is not everyday English
+///    (`EnglishWords`): "something nice for my mom" keeps its "nice". Words the model knows are
+///    never replaced, so common phrasing ("shoes under fifty") is left alone.
 public struct Corrector: Sendable {
     public let model: NLUModel
     public let gazetteer: Gazetteer
+    public let englishWords: EnglishWords
 
-    public init(model: NLUModel, gazetteer: Gazetteer) {
+    public init(model: NLUModel, gazetteer: Gazetteer, englishWords: EnglishWords = EnglishWords()) {
         self.model = model
         self.gazetteer = gazetteer
+        self.englishWords = englishWords
     }
 
     /// The corrected tokens and the corrections made, in text order.
@@ -131,7 +134,9 @@ public struct Corrector: Sendable {
                 }
                 var match = expected.flatMap { gazetteer.fuzzy(words, type: $0, threshold: .loose) }
                 var reason = "the tagger expects a \(expected?.rawValue ?? "name") here"
-                if match == nil {
+                // Without the tagger's word for it, only a run with a word that is not English
+                // ("nikey", "addidas") is matched: "nice" and "weather" were meant.
+                if match == nil, range.contains(where: { unknown[$0] && !englishWords.contains(tokens[$0]) }) {
                     match = gazetteer.fuzzy(words, type: nil, threshold: .strict)
                     reason = "unknown word"
                 }

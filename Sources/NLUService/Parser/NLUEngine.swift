@@ -12,6 +12,8 @@ public final class NLUEngine: Sendable {
     public let confidenceThreshold: Float
     /// The longest text accepted, in Unicode scalars.
     public static let maximumLength = 1_000
+    /// Everyday English, which the corrector does not turn into catalog names on spelling alone.
+    public let englishWords: EnglishWords
     private let modelFingerprint: String
     private let state: Mutex<Gazetteer>
 
@@ -19,9 +21,13 @@ public final class NLUEngine: Sendable {
     ///   - model: the trained models.
     ///   - vocabulary: the catalog names to correct and normalize to.
     ///   - confidenceThreshold: see `confidenceThreshold`.
-    public init(model: NLUModel, vocabulary: CatalogVocabulary, confidenceThreshold: Float = 0.5) {
+    ///   - englishWords: see `englishWords`; empty turns that check off.
+    public init(
+        model: NLUModel, vocabulary: CatalogVocabulary, confidenceThreshold: Float = 0.5, englishWords: EnglishWords = EnglishWords()
+    ) {
         self.model = model
         self.confidenceThreshold = confidenceThreshold
+        self.englishWords = englishWords
         modelFingerprint = model.fingerprint
         state = Mutex(Gazetteer(vocabulary))
     }
@@ -73,7 +79,7 @@ public final class NLUEngine: Sendable {
         var response = NLUV1.ParseResponse()
         response.modelVersion = Self.modelVersion(modelFingerprint, gazetteer)
         let heard = Utterance(request.text).tokens
-        let corrector = Corrector(model: model, gazetteer: gazetteer)
+        let corrector = Corrector(model: model, gazetteer: gazetteer, englishWords: englishWords)
         // Text the models cannot read: another language, by locale or by its words. Checked
         // before correction, which would otherwise turn foreign words into catalog names.
         let locale = request.locale.lowercased()
@@ -155,6 +161,10 @@ public final class NLUEngine: Sendable {
         var hasSubject = false
         for span in TaggedUtterance.spans(prediction.tags) {
             let words = Array(tokens[span.start..<span.end])
+            // A colour, material or category that is only a number ("red ten", "a ten year old")
+            // is the tagger's slip: no such name is, and a filter on it would only empty the
+            // results. The words stay in the search text.
+            if ["color", "material", "category"].contains(span.name), words.allSatisfy(SpokenNumbers.isNumberWord) { continue }
             let value = words.joined(separator: " ")
             let normalized = SlotNormalizer.normalize(span.name, words, gazetteer: gazetteer)
             var slot = NLUV1.Slot()

@@ -61,9 +61,9 @@ public enum SlotNormalizer {
         func has(_ phrases: String...) -> Bool { phrases.contains { text.contains(" \($0) ") } }
         if has("most expensive", "highest price", "priciest", "expensive", "high to low") { return .priceDesc }
         if has("cheapest", "lowest price", "least expensive", "low to high", "price", "cheap", "cheaper") { return .priceAsc }
-        if has("rated", "reviewed", "rating", "best", "stars") { return .ratingDesc }
+        if has("rated", "reviewed", "rating", "reviews", "best", "stars") { return .ratingDesc }
         if has("newest", "latest", "new", "recent") { return .newest }
-        if has("popular", "relevant", "relevance") { return .relevance }
+        if has("popular", "popularity", "relevant", "relevance") { return .relevance }
         return .relevance
     }
 

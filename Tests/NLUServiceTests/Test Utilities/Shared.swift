@@ -11,7 +11,9 @@ enum Shared {
     static let vocabulary: CatalogVocabulary = try! CatalogVocabulary.load(productsFile: root + "/" + NLUTraining.defaultVocabularyFile)
     static let gazetteer = Gazetteer(vocabulary)
     static let model: NLUModel = try! NLUModel.load(file: modelFile)
-    static let engine = NLUEngine(model: model, vocabulary: vocabulary)
+    /// Debian's wamerican list, which scripts/setup installs and nlu-svc loads by default.
+    static let englishWords: EnglishWords = try! EnglishWords.load(file: EnglishWords.defaultFile)
+    static let engine = NLUEngine(model: model, vocabulary: vocabulary, englishWords: englishWords)
     /// A fresh training run with the default settings (what `nlu-svc train` does).
     static let freshlyTrained: NLUModel = try! NLUTraining.train(dataDirectory: dataDirectory, vocabulary: vocabulary).model
     static let heldOut: [TaggedUtterance] = try! TaggedUtterance.load(file: dataDirectory + "/test.txt")
