@@ -22,6 +22,35 @@ struct OrchestrationTests {
         return parse
     }
 
+    @Test("a sorted search's reply names what the sort put first", arguments: [
+        (NLUV1.Sort.priceAsc, RecV1.Sort.priceAsc, "The cheapest is Red Summer Dress"),
+        (.ratingDesc, .ratingDesc, "The best rated is Red Summer Dress"), (.unspecified, .unspecified, "The top one is Red Summer Dress"),
+    ])
+    func sortedSearchReply(_ sort: NLUV1.Sort, _ recSort: RecV1.Sort, _ expected: String) async throws {
+        try await FakeMesh.with { mesh, gateway in
+            mesh.parse.withLock {
+                $0 = { request in
+                    var parse = Self.searchParse(request)
+                    parse.sort = sort
+                    return parse
+                }
+            }
+            mesh.search.withLock {
+                $0 = { request in
+                    #expect(request.sort == recSort)
+                    var response = RecV1.SearchResponse()
+                    response.results = [RecV1.RankedProduct(product: fakeProduct("p1", title: "Red Summer Dress", price: 39.99), score: 1)]
+                    response.totalMatches = 3
+                    return response
+                }
+            }
+            let (status, json, _) = await gateway.send(.post, "/v1/search", json: #"{"text": "cheapest red dresses under fifty dollars"}"#)
+            #expect(status == 200)
+            let reply = try #require(json["reply"]?.stringValue)
+            #expect(reply.hasPrefix("I found 3 red dresses under $50. \(expected) by Zara for $39.99."), "\(reply)")
+        }
+    }
+
     @Test("text search: filters, results in the contract's shape, reply, timings; ids and deadlines propagate")
     func textSearch() async throws {
         try await FakeMesh.with { mesh, gateway in

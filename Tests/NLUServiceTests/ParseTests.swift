@@ -1,4 +1,4 @@
-import NLUService
+@testable import NLUService
 import Protos
 import Testing
 
@@ -52,6 +52,28 @@ struct ParseTests {
         let response = try parse(text)
         #expect(response.intent == .searchProducts, "\(text)")
         #expect(response.sort == sort, "\(text): \(response.slots.map { "\($0.name)=\($0.value)" })")
+    }
+
+    @Test("a search's reply hint is a plural noun phrase for \"I found 40 …\"; the sort is left to the reply", arguments: [
+        ("show me red dresses under fifty bucks", "red dresses under $50"),
+        ("a red dress", "red dresses"),
+        ("kitchen knives", "kitchen knives"),
+        ("best rated face cream", "face creams"),
+        ("cheapest nike sneakers", "Nike sneakers"),
+        ("running shoes size ten", "running shoes in size 10"),
+        ("beauty", "beauty products"),
+    ])
+    func searchReplyHint(_ text: String, _ hint: String) throws {
+        #expect(try parse(text).replyHint == hint, "\(text)")
+    }
+
+    @Test func pluralsOfTheSubject() {
+        let cases = [
+            ("dress", "dresses"), ("jeans", "jeans"), ("accessory", "accessories"), ("knife", "knives"), ("box", "boxes"),
+            ("toy", "toys"), ("man", "men"), ("women", "women"), ("footwear", "footwear products"), ("face cream", "face creams"),
+            ("jewelry", "jewelry products"), ("3d", "3d"),
+        ]
+        for (word, plural) in cases { #expect(ReplyHint.plural(word) == plural, "\(word)") }
     }
 
     @Test("a colour, material or category that is only a number is not a filter")

@@ -96,7 +96,16 @@ struct IntentActions {
         }
         let count = response.totalMatches
         reply += count == 1 ? "I found one match" : "I found \(count) \(response.relaxedFilters.isEmpty ? what : "matches")"
-        reply += ". The top one is \(product.title)"
+        // The first result is the one the sort asked for.
+        let lead =
+            switch parse.sort {
+            case .priceAsc: "The cheapest"
+            case .priceDesc: "The most expensive"
+            case .ratingDesc: "The best rated"
+            case .newest: "The newest"
+            default: "The top one"
+            }
+        reply += ". \(lead) is \(product.title)"
         if !product.brand.isEmpty && !product.title.lowercased().contains(product.brand.lowercased()) { reply += " by \(product.brand)" }
         reply += " for \(JSONMapping.spokenPrice(product.price, currency: product.currency))."
         outcome.reply = reply

@@ -105,7 +105,7 @@ public final class NLUEngine: Sendable {
         response.topIntents = ranked.prefix(3).map { NLUV1.IntentScore(intent: $0.0, confidence: $0.1) }
         response.lowConfidence = response.confidence < confidenceThreshold
         fill(&response, utterance: utterance, prediction: prediction, gazetteer: gazetteer, context: context)
-        response.replyHint = ReplyHint.make(response)
+        response.replyHint = ReplyHint.make(response, tokens: tokens, tags: prediction.tags)
         return response
     }
 
