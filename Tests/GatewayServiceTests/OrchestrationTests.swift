@@ -150,6 +150,70 @@ struct OrchestrationTests {
         }
     }
 
+    @Test("the product last talked about is the session's focus (\"it\") until the next search; a refinement searches by its filters alone")
+    func sessionFocus() async throws {
+        try await FakeMesh.with { mesh, gateway in
+            mesh.parse.withLock {
+                $0 = { request in
+                    var parse = NLUV1.ParseResponse()
+                    parse.confidence = 0.9
+                    parse.correctedText = request.text
+                    let context = request.context ?? NLUV1.SessionContext()
+                    switch request.text {
+                    case "tell me more about the second one":
+                        #expect(context.focusProductID == "")
+                        parse.intent = .productDetails
+                        parse.productIDs = [context.previousProductIDs[1]]
+                    case "what do people say about it":
+                        #expect(context.focusProductID == "p2", "the product of the last answer")
+                        parse.intent = .readReviews
+                        parse.productIDs = [context.focusProductID]
+                    case "what about under thirty dollars":
+                        #expect(context.focusProductID == "p2")
+                        parse = Self.searchParse(request)
+                        parse.searchText = ""
+                    default:
+                        parse = Self.searchParse(request)
+                    }
+                    return parse
+                }
+            }
+            mesh.search.withLock {
+                $0 = { request in
+                    if request.query.isEmpty { #expect(request.filters?.priceMax == 50, "the filters alone select") }
+                    return RecV1.SearchResponse(
+                        results: [
+                            RecV1.RankedProduct(product: fakeProduct("p1", title: "Red Dress", price: 39)),
+                            RecV1.RankedProduct(product: fakeProduct("p2", title: "Red Skirt", price: 29)),
+                        ], totalMatches: 2)
+                }
+            }
+            mesh.getProduct.withLock { $0 = { request in fakeProduct(request.productID, title: request.productID == "p2" ? "Red Skirt" : "Red Dress", price: 29) } }
+            mesh.listReviews.withLock {
+                $0 = { request in
+                    #expect(request.productID == "p2")
+                    return RecV1.ListReviewsResponse()
+                }
+            }
+            let headers = ["x-session-id": "session-focus"]
+            for text in ["red dresses", "tell me more about the second one", "what do people say about it", "what about under thirty dollars"] {
+                let (status, json, _) = await gateway.send(.post, "/v1/search", json: #"{"text": "\#(text)"}"#, headers: headers)
+                #expect(status == 200, "\(text): \(json)")
+                if text == "what do people say about it" { #expect(json["reply"]?.stringValue?.hasPrefix("Red Skirt") == true) }
+            }
+            let searches = mesh.calls.withLock { $0 }.filter { $0.method == "Search" }
+            #expect(searches.count == 2)
+            // And after that new search, "it" is the top result again.
+            mesh.parse.withLock {
+                $0 = { request in
+                    #expect(request.context?.focusProductID == "", "a new search clears the focus")
+                    return Self.searchParse(request)
+                }
+            }
+            _ = await gateway.send(.post, "/v1/search", json: #"{"text": "red dresses"}"#, headers: headers)
+        }
+    }
+
     @Test("low NLU confidence asks a clarifying question and calls nothing else")
     func clarifies() async throws {
         try await FakeMesh.with { mesh, gateway in

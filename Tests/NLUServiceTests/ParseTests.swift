@@ -86,6 +86,23 @@ struct ParseTests {
         #expect(gift.filters?.color == "" && gift.filters?.category == "Kids/Boys")
     }
 
+    @Test("\"it\" is the product last talked about; ordinals still count the results shown")
+    func focusProduct() throws {
+        var context = NLUV1.SessionContext()
+        context.previousProductIDs = ["11", "22", "33"]
+        context.previousIntent = .productDetails
+        context.focusProductID = "22"
+        let reviews = try parse("what do people say about it", context: context)
+        #expect(reviews.intent == .readReviews && reviews.productIDs == ["22"])
+        #expect(try parse("how much is the third one", context: context).productIDs == ["33"])
+        context.focusProductID = ""
+        #expect(try parse("what do people say about it", context: context).productIDs == ["11"], "no focus: the top result")
+        context.previousProductIDs = []
+        context.focusProductID = "22"
+        let add = try parse("add it to my cart", context: context)
+        #expect(add.intent == .addToCart && add.productIDs == ["22"])
+    }
+
     @Test func spokenPrice() throws {
         let response = try parse("jackets under twenty five ninety nine")
         #expect(response.filters?.priceMax == 25.99)

@@ -11,6 +11,8 @@ struct ActionOutcome {
     var orderID = ""
     /// Whether this was a search (its filters become the session's).
     var searched = false
+    /// The one product this was about (details, price, reviews, add to cart): "it" next time.
+    var focusProductID = ""
 }
 
 /// Turns one parsed utterance into rec-svc calls and a reply.
@@ -68,7 +70,10 @@ struct IntentActions {
 
     private func searchResponse(pageSize: Int32 = 10) async throws -> RecV1.SearchResponse {
         var request = RecV1.SearchRequest()
-        request.query = parse.searchText.isEmpty ? parse.correctedText : parse.searchText
+        // The content words only: with none ("what about under thirty dollars", which refines
+        // the last search), the filters alone select. The whole sentence would search for
+        // "about" and "under" (and find Under Armour).
+        request.query = parse.searchText
         request.filters = JSONMapping.searchFilters(parse.filters)
         request.sort = JSONMapping.sort(parse.sort)
         request.userID = signedIn ? userID : ""
@@ -128,7 +133,7 @@ struct IntentActions {
                 return (product, ActionOutcome(results: response.results, facets: response.facets, searched: true))
             }
         }
-        if let id = session.productIDs.first {
+        if let id = session.focusProductID.isEmpty ? session.productIDs.first : session.focusProductID {
             var request = RecV1.GetProductRequest()
             request.productID = id
             return (try await rec.getProduct(request, options: try options()), ActionOutcome())
@@ -139,6 +144,7 @@ struct IntentActions {
     private func askPrice() async throws -> ActionOutcome {
         var (product, outcome) = try await targetProduct()
         guard let product else { return notFound(&outcome, type: "ask_price", "Which product do you mean? Try searching for it first.") }
+        outcome.focusProductID = product.id
         outcome.action = ["type": "ask_price", "status": "ok", "details": ["product_id": .string(product.id), "price": JSONMapping.number(product.price, places: 2)]]
         outcome.reply = "\(product.title) costs \(JSONMapping.spokenPrice(product.price, currency: product.currency))."
         return outcome
@@ -183,6 +189,7 @@ struct IntentActions {
         if let colors = attributes["color"], !colors.isEmpty { facts.append("it comes in \(colors.joined(separator: ", "))") }
         if let sizes = attributes["size"], !sizes.isEmpty { facts.append("sizes \(sizes.joined(separator: ", "))") }
         facts.append(product.stock > 0 ? "it's in stock" : "it's out of stock")
+        outcome.focusProductID = product.id
         outcome.action = ["type": "product_details", "status": "ok", "details": ["product": JSONMapping.product(product)]]
         outcome.reply = "\(product.title) by \(product.brand), \(JSONMapping.spokenPrice(product.price, currency: product.currency)): \(facts.joined(separator: "; "))."
         return outcome
@@ -196,6 +203,7 @@ struct IntentActions {
         request.pageSize = 3
         let reviews = try await rec.listReviews(request, options: try options())
         let summary = reviews.summary ?? RecV1.ReviewSummary()
+        outcome.focusProductID = product.id
         outcome.action = [
             "type": "read_reviews", "status": "ok",
             "details": [
@@ -218,6 +226,9 @@ struct IntentActions {
         outcome.reply = reply
         return outcome
     }
+
+    /// "1 item", "3 items".
+    static func items(_ count: Int) -> String { count == 1 ? "1 item" : "\(count) items" }
 
     private static func quote(_ review: RecV1.Review) -> String {
         let text = review.title.isEmpty ? review.body : review.title
@@ -245,8 +256,9 @@ struct IntentActions {
 
     private func addToCart() async throws -> ActionOutcome {
         guard !userID.isEmpty else { return needsUser("add_to_cart") }
-        // "Add two of those": the product the utterance refers to, else the first one shown.
-        let productID = parse.productIDs.first ?? session.productIDs.first
+        // "Add two of those": the product the utterance refers to, else the one last talked
+        // about, else the first one shown.
+        let productID = parse.productIDs.first ?? (session.focusProductID.isEmpty ? session.productIDs.first : session.focusProductID)
         var outcome = ActionOutcome()
         guard let productID else {
             return notFound(&outcome, type: "add_to_cart", "Which product should I add? Search for something first, then say add it to my cart.")
@@ -266,6 +278,7 @@ struct IntentActions {
             return outcome
         }
         let title = cart.items.first { $0.product?.id == productID }?.product?.title ?? "it"
+        outcome.focusProductID = productID
         outcome.action = [
             "type": "add_to_cart", "status": "added",
             "details": ["product_id": .string(productID), "quantity": JSONValue(quantity), "cart": JSONMapping.cart(cart)],
@@ -328,7 +341,7 @@ struct IntentActions {
             outcome.orderID = order.id
             outcome.action = ["type": "checkout", "status": "placed", "details": ["order": JSONMapping.order(order)]]
             outcome.reply =
-                "Your order \(order.id) is placed: \(order.items.reduce(0) { $0 + Int($1.quantity) }) items for \(JSONMapping.spokenPrice(order.total, currency: order.currency))."
+                "Your order \(order.id) is placed: \(Self.items(order.items.reduce(0) { $0 + Int($1.quantity) })) for \(JSONMapping.spokenPrice(order.total, currency: order.currency))."
         } catch let error as RPCError where error.code == .failedPrecondition || error.code == .invalidArgument || error.code == .notFound {
             outcome.action = ["type": "checkout", "status": "failed", "details": ["reason": .string(error.message)]]
             outcome.reply = "I couldn't check out: \(error.message)"

@@ -170,6 +170,7 @@ public struct SearchOrchestrator: Sendable {
         sessionContext.previousIntent = session.intent
         sessionContext.previousFilters = session.filters
         sessionContext.previousOrderID = session.orderID
+        sessionContext.focusProductID = session.focusProductID
         parseRequest.context = sessionContext
         let nluOptions = try context.options(share: 0.4, stage: "nlu")
         let parse = try await timed("nlu", &progress) { try await downstreams.nlu.parse(parseRequest, options: nluOptions) }
@@ -198,7 +199,11 @@ public struct SearchOrchestrator: Sendable {
         let outcome = try await timed("rec", &progress) { try await actions.perform() }
         if !sessionID.isEmpty {
             sessions.update(sessionID) { state in
-                if !outcome.results.isEmpty { state.productIDs = outcome.results.compactMap { $0.product?.id } }
+                if !outcome.results.isEmpty {
+                    state.productIDs = outcome.results.compactMap { $0.product?.id }
+                    state.focusProductID = ""  // new results: "it" is the top one again
+                }
+                if !outcome.focusProductID.isEmpty { state.focusProductID = outcome.focusProductID }
                 state.intent = parse.intent
                 if outcome.searched { state.filters = parse.filters }
                 if !outcome.orderID.isEmpty { state.orderID = outcome.orderID }

@@ -12,6 +12,8 @@ public struct SessionState: Sendable {
     public var filters: NLUV1.Filters?
     /// The order last talked about.
     public var orderID = ""
+    /// The product last asked about or acted on ("it"); "" after a new search.
+    public var focusProductID = ""
     /// The request id of the last search (for events and add-to-cart attribution).
     public var requestID = ""
 

@@ -220,7 +220,8 @@ public final class NLUEngine: Sendable {
             response.orderID = context.previousOrderID
         }
         response.productIDs = References.resolve(
-            tokens: tokens, ordinals: ordinals, intent: response.intent, previous: context.previousProductIDs)
+            tokens: tokens, ordinals: ordinals, intent: response.intent, previous: context.previousProductIDs,
+            focus: context.focusProductID)
         response.searchText = SlotNormalizer.searchText(tokens, tags: prediction.tags)
     }
 }

@@ -129,7 +129,9 @@ extension NLUV1.SessionContext {
             previousIntent: NLUV1.Intent(rawValue: Int32(truncatingIfNeeded: message.pointee.previous_intent.rawValue)),
             previousFilters: try message.pointee.previous_filters.map { try NLUV1.Filters(cMessage: $0) },
             previousOrderID: try ProtoCRead.string(
-                message.pointee.previous_order_id, field: "voiceshop.nlu.v1.SessionContext.previous_order_id")
+                message.pointee.previous_order_id, field: "voiceshop.nlu.v1.SessionContext.previous_order_id"),
+            focusProductID: try ProtoCRead.string(
+                message.pointee.focus_product_id, field: "voiceshop.nlu.v1.SessionContext.focus_product_id")
         )
     }
 
@@ -150,6 +152,7 @@ extension NLUV1.SessionContext {
             message.pointee.previous_filters = sub
         }
         if !self.previousOrderID.isEmpty { message.pointee.previous_order_id = arena.cString(self.previousOrderID) }
+        if !self.focusProductID.isEmpty { message.pointee.focus_product_id = arena.cString(self.focusProductID) }
     }
 }
 

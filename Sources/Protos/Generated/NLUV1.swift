@@ -306,6 +306,9 @@ extension NLUV1 {
         public var previousFilters: NLUV1.Filters? = nil
         /// The order id last talked about.
         public var previousOrderID: String = ""
+        /// The product last asked about or acted on ("tell me more about the second one"): what "it"
+        /// means next. Empty means the first of previous_product_ids.
+        public var focusProductID: String = ""
 
         /// A message with every field at its default value.
         public init() {}
@@ -317,7 +320,8 @@ extension NLUV1 {
             previousProductIDs: [String] = [],
             previousIntent: NLUV1.Intent = .unspecified,
             previousFilters: NLUV1.Filters? = nil,
-            previousOrderID: String = ""
+            previousOrderID: String = "",
+            focusProductID: String = ""
         ) {
             self.sessionID = sessionID
             self.userID = userID
@@ -325,6 +329,7 @@ extension NLUV1 {
             self.previousIntent = previousIntent
             self.previousFilters = previousFilters
             self.previousOrderID = previousOrderID
+            self.focusProductID = focusProductID
         }
     }
 

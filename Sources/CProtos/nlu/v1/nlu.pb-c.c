@@ -560,7 +560,7 @@ const ProtobufCMessageDescriptor voiceshop__nlu__v1__filters__descriptor =
   (ProtobufCMessageInit) voiceshop__nlu__v1__filters__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor voiceshop__nlu__v1__session_context__field_descriptors[6] =
+static const ProtobufCFieldDescriptor voiceshop__nlu__v1__session_context__field_descriptors[7] =
 {
   {
     "session_id",
@@ -634,8 +634,21 @@ static const ProtobufCFieldDescriptor voiceshop__nlu__v1__session_context__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "focus_product_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Voiceshop__Nlu__V1__SessionContext, focus_product_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned voiceshop__nlu__v1__session_context__field_indices_by_name[] = {
+  6,   /* field[6] = focus_product_id */
   4,   /* field[4] = previous_filters */
   3,   /* field[3] = previous_intent */
   5,   /* field[5] = previous_order_id */
@@ -646,7 +659,7 @@ static const unsigned voiceshop__nlu__v1__session_context__field_indices_by_name
 static const ProtobufCIntRange voiceshop__nlu__v1__session_context__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor voiceshop__nlu__v1__session_context__descriptor =
 {
@@ -656,7 +669,7 @@ const ProtobufCMessageDescriptor voiceshop__nlu__v1__session_context__descriptor
   "Voiceshop__Nlu__V1__SessionContext",
   "voiceshop.nlu.v1",
   sizeof(Voiceshop__Nlu__V1__SessionContext),
-  6,
+  7,
   voiceshop__nlu__v1__session_context__field_descriptors,
   voiceshop__nlu__v1__session_context__field_indices_by_name,
   1,  voiceshop__nlu__v1__session_context__number_ranges,

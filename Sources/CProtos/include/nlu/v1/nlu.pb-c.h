@@ -229,10 +229,15 @@ struct  Voiceshop__Nlu__V1__SessionContext
    * The order id last talked about.
    */
   char *previous_order_id;
+  /*
+   * The product last asked about or acted on ("tell me more about the second one"): what "it"
+   * means next. Empty means the first of previous_product_ids.
+   */
+  char *focus_product_id;
 };
 #define VOICESHOP__NLU__V1__SESSION_CONTEXT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&voiceshop__nlu__v1__session_context__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, VOICESHOP__NLU__V1__INTENT__INTENT_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, VOICESHOP__NLU__V1__INTENT__INTENT_UNSPECIFIED, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
