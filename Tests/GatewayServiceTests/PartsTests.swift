@@ -19,6 +19,12 @@ struct PartsTests {
         #expect(matched == label)
     }
 
+    @Test("spoken counts agree in number")
+    func itemCounts() {
+        #expect(IntentActions.items(1) == "1 item")
+        #expect(IntentActions.items(0) == "0 items" && IntentActions.items(3) == "3 items")
+    }
+
     @Test("gRPC statuses map to HTTP statuses the standard way")
     func statusMapping() {
         let cases: [(StatusCode, Int)] = [
