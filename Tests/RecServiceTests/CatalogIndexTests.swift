@@ -57,6 +57,30 @@ import Testing
         #expect(outcome.hits[0].why.contains("matches 'red summer dresses'"))
     }
 
+    @Test("a basic colour also finds its shades; a shade finds only itself; gray is grey")
+    func colorFamilies() {
+        let shop = CatalogIndex()
+        shop.rebuild([
+            Self.product(1, "Logo Hoodie", 39.95, brand: "Gap", category: "Hoodies", color: "navy"),
+            Self.product(2, "Zip Hoodie", 45, brand: "Gap", category: "Hoodies", color: "blue"),
+            Self.product(3, "Pullover Hoodie", 35, brand: "Gap", category: "Hoodies", color: "grey"),
+            Self.product(4, "Wine Hoodie", 35, brand: "Gap", category: "Hoodies", color: "burgundy"),
+            Self.product(5, "Heather Hoodie", 35, brand: "Gap", category: "Hoodies", color: "heather gray"),
+        ])
+        func found(_ color: String) -> Set<Int64> {
+            var filters = SearchFilterSet()
+            filters.color = color
+            return Set(ids(shop.search(SearchQuery(text: "hoodie", filters: filters))))
+        }
+        #expect(found("blue") == [1, 2])
+        #expect(found("navy") == [1])
+        #expect(found("red") == [4])
+        #expect(found("gray") == [3, 5] && found("grey") == [3, 5])
+        var lightBlue = SearchFilterSet()
+        lightBlue.color = "light blue"
+        #expect(shop.search(SearchQuery(text: "hoodie", filters: lightBlue)).relaxedFilters == ["color"], "a two-word colour is taken as said")
+    }
+
     @Test func anyWordMatchesWhenNoProductHasAll() {
         let outcome = Self.index().search(SearchQuery(text: "sony sandals"))
         #expect(Set(ids(outcome)) == [4, 5])

@@ -627,7 +627,9 @@ extension CatalogIndex {
         /// The brand's id; -1 when no product has that brand (nothing passes).
         var brandID: Int32?
         var category: [String]?
-        var color: [String]?
+        /// Any of these (each a value's words) matches: the colour, and its shades when it names
+        /// a family (`ColorFamilies`).
+        var color: [[String]]?
         var material: [String]?
         var size: String?
         var isEmpty = true
@@ -646,7 +648,7 @@ extension CatalogIndex.Storage {
             let wanted = category.split(separator: "/").map { TextAnalyzer.normalized(String($0)) }.filter { !$0.isEmpty }
             if !wanted.isEmpty { compiled.category = wanted }
         }
-        if let color = filters.color { compiled.color = TextAnalyzer.tokens(color) }
+        if let color = filters.color { compiled.color = ColorFamilies.alternatives(color) }
         if let material = filters.material { compiled.material = TextAnalyzer.tokens(material) }
         if let size = filters.size { compiled.size = TextAnalyzer.normalized(size) }
         compiled.isEmpty = filters.activeNames.isEmpty
@@ -667,7 +669,7 @@ extension CatalogIndex.Storage {
         guard filters.category != nil || filters.color != nil || filters.material != nil || filters.size != nil else { return true }
         guard let document = documents[Int(doc)] else { return false }
         if let category = filters.category, !Self.matchesCategory(category, document) { return false }
-        if let color = filters.color, !Self.contains(document.attributeValues["color"], words: color) { return false }
+        if let color = filters.color, !color.contains(where: { Self.contains(document.attributeValues["color"], words: $0) }) { return false }
         if let material = filters.material, !Self.contains(document.attributeValues["material"], words: material) { return false }
         if let size = filters.size, document.attributeValues["size"]?.contains(size) != true { return false }
         return true
