@@ -35,6 +35,8 @@ public struct ShoppingCorpus: Sendable {
             "show me {item} between {price} and {price}", "i'd like {color} {item} size {size}",
             "can you find {brand} {phrase}", "show me more like this", "show me similar items",
             "sort by price", "sort by lowest price", "sort by rating", "show me the newest {item}",
+            "cheapest {brand} {item}", "most expensive {item}", "best rated {brand} {item}", "{color} {item} sorted by price",
+            "{item} sorted by rating",
             "only {brand}", "only in {color}", "in {color} please", "size {size} please", "what about in {color}",
         ],
         "price": [
