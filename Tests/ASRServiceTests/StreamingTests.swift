@@ -1,4 +1,4 @@
-import ASRService
+@testable import ASRService
 import Foundation
 import Protos
 import Testing
@@ -90,11 +90,14 @@ import Testing
         let harness = try await ASRHarness.shared.value
         let wav = try TestAudio.wav("show me red nike running shoes", voice: .fliteSLT)
         let plain = try await harness.recognize(wav, alternatives: 10)
-        let second = try #require(plain.alternatives.dropFirst().first?.transcript)
-        // Hinting the runner-up's distinctive words makes it the best.
+        // Hinting a runner-up's distinctive words makes it the best: the first runner-up with a
+        // distinctive word that is not a stop word (hints ignore those: "or" says nothing).
         let best = plain.alternatives[0].transcript.split(separator: " ").map(String.init)
-        let distinctive = second.split(separator: " ").map(String.init).filter { !best.contains($0) }
-        try #require(!distinctive.isEmpty)
+        func distinctiveWords(_ transcript: String) -> [String] {
+            transcript.split(separator: " ").map(String.init).filter { !best.contains($0) && !HintBias.stopWords.contains($0) }
+        }
+        let second = try #require(plain.alternatives.dropFirst().map(\.transcript).first { !distinctiveWords($0).isEmpty })
+        let distinctive = distinctiveWords(second)
         let hinted = try await harness.recognize(wav, hints: [distinctive.joined(separator: " ")], alternatives: 3)
         #expect(hinted.alternatives.first?.transcript == second)
         // Hints only apply to their own call.
