@@ -62,6 +62,7 @@ struct ParseTests {
         ("cheapest nike sneakers", "Nike sneakers"),
         ("running shoes size ten", "running shoes in size 10"),
         ("beauty", "beauty products"),
+        ("need headphones asap", "headphones"),
     ])
     func searchReplyHint(_ text: String, _ hint: String) throws {
         #expect(try parse(text).replyHint == hint, "\(text)")

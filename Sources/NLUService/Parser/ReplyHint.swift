@@ -77,7 +77,9 @@ public enum ReplyHint {
         while end < tokens.count, end - start < 5 {
             let tag = tags[end]
             let naming = tag.hasSuffix("-category") || tag.hasSuffix("-product")
-            let plain = tag == "O" && !SlotNormalizer.carrierWords.contains(tokens[end]) && !SpokenNumbers.isNumberWord(tokens[end])
+            let word = tokens[end]
+            let plain =
+                tag == "O" && !SlotNormalizer.carrierWords.contains(word) && !afterthoughts.contains(word) && !SpokenNumbers.isNumberWord(word)
             guard naming || plain else { break }
             end += 1
         }
@@ -85,6 +87,12 @@ public enum ReplyHint {
         guard let head = words.last else { return nil }
         return (words.dropLast() + [plural(head)]).joined(separator: " ")
     }
+
+    /// Words said after the thing that do not name it ("headphones asap").
+    static let afterthoughts: Set<String> = [
+        "asap", "today", "tonight", "tomorrow", "again", "too", "online", "instead", "maybe", "though", "here", "there",
+        "right", "quickly", "fast", "soon", "sale", "clearance", "please",
+    ]
 
     /// Nouns that take no plural, or name a department rather than a thing ("jewelry",
     /// "kitchen"): "products" follows them ("12 jewelry products").
