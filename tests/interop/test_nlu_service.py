@@ -81,6 +81,29 @@ def test_untouched_common_words(pb, nlu):
     assert reply.filters.price_max == 50
 
 
+def test_english_words_flag(pb, nlu):
+    # By default (Debian's wamerican list) an everyday word is not "corrected" into a brand...
+    stub, _ = nlu
+    reply = stub.Parse(pb.nlu_pb2.ParseRequest(text="show me something nice for my mom"), timeout=10)
+    assert not reply.corrections and reply.filters.brand == ""
+    # ...with the check off it is, which is what the list is there for.
+    process, address = start_nlu("--english-words", "none")
+    try:
+        with grpc.insecure_channel(address) as channel:
+            off = pb.nlu_pb2_grpc.NLUStub(channel).Parse(
+                pb.nlu_pb2.ParseRequest(text="show me something nice for my mom"), timeout=10)
+        assert off.corrections[0].to == "nike"
+    finally:
+        stop(process)
+    # A missing list stops the start with the way out in the message.
+    binary = servers.REPO_ROOT / ".build" / "debug" / "nlu-svc"
+    failed = subprocess.run(
+        [str(binary), "--listen", "127.0.0.1:0", "--english-words", "/nonexistent/words"], cwd=servers.REPO_ROOT,
+        capture_output=True, text=True, timeout=30)
+    assert failed.returncode == 2
+    assert "/nonexistent/words" in failed.stderr and "wamerican" in failed.stderr and "--english-words none" in failed.stderr
+
+
 def test_session_references(pb, nlu):
     stub, _ = nlu
     context = pb.nlu_pb2.SessionContext(previous_product_ids=["7", "8", "9"], previous_order_id="1042")
