@@ -233,4 +233,41 @@ import Testing
         // 20 shirts are plenty at 5: only the two nearest tops join.
         #expect(total(plenty: 5) == (22, 2))
     }
+    /// A filter that passes more products than `exactFilteredLimit` walks the graph with the
+    /// filter (the passing list is not even finished); fewer are scored exactly. Both find the
+    /// same nearest passing products.
+    @Test(arguments: [true, false])
+    func filteredVectorSideAgreesOnBothPaths(quantized: Bool) {
+        let index = CatalogIndex()
+        var products: [CatalogProduct] = []
+        var vectors: [(id: Int64, vector: [Float])] = []
+        for number in 0..<60 {
+            // Tops at 10 and 30 dollars, alternating; the query's nearest are the low numbers.
+            products.append(Self.product(Int64(number + 1), "Linen Top", number.isMultiple(of: 2) ? 10 : 30, brand: "Acme", category: "Tops"))
+            let slope = 0.1 + Float(number) * 0.05
+            let norm = (1 + slope * slope).squareRoot()
+            vectors.append((Int64(number + 1), [1 / norm, slope / norm, 0, 0, 0, 0, 0, 0]))
+        }
+        // The only product with the query's word costs more than the filter allows.
+        products.append(Self.product(61, "Silk Scarf", 30, brand: "Acme", category: "Scarves"))
+        vectors.append((61, [0, 0, 1, 0, 0, 0, 0, 0]))
+        index.rebuild(products)
+        let items = VectorIndex(dimensions: 8)
+        items.add(vectors)
+        func found(limit: Int) -> [Int64] {
+            var semantic = SemanticQuery(vector: [1, 0, 0, 0, 0, 0, 0, 0], items: items)
+            semantic.quantized = quantized
+            semantic.neighbors = 5
+            semantic.exactFilteredLimit = limit
+            var filters = SearchFilterSet()
+            filters.priceMax = 20
+            let outcome = index.search(SearchQuery(text: "silk", filters: filters, pageSize: 60), semantic: semantic)
+            #expect(outcome.relaxedFilters.isEmpty)
+            return outcome.hits.sorted { $0.breakdown.vector > $1.breakdown.vector }.map(\.product.id)
+        }
+        let exact = found(limit: 1_000)  // 30 pass: scored exactly
+        let walked = found(limit: 10)  // past 10: the filtered graph walk
+        #expect(exact == [1, 3, 5, 7, 9])
+        #expect(walked == exact)
+    }
 }

@@ -333,8 +333,8 @@ public final class CatalogIndex: Sendable {
             } else {
                 // Filtered: score the products that pass exactly when they are few (cheaper and
                 // exact), else walk the graph with the filter.
-                let passing = storage.filtered(filters)
-                if passing.count <= semantic.exactFilteredLimit {
+                // (A broad filter stops counting past the limit: its list would not be used.)
+                if let passing = storage.filtered(filters, upTo: semantic.exactFilteredLimit) {
                     let ranking = storage.ranking
                     let ids = passing.map { ranking[Int($0)].productID }
                     if semantic.quantized {
@@ -676,8 +676,9 @@ extension CatalogIndex.Storage {
     }
 
     /// The live documents that pass `filters`, found through the brand or category lists when
-    /// the filters name one (the smaller list), else by a scan.
-    func filtered(_ filters: CatalogIndex.CompiledFilters) -> [Int32] {
+    /// the filters name one (the smaller list), else by a scan; nil as soon as more than
+    /// `limit` pass.
+    func filtered(_ filters: CatalogIndex.CompiledFilters, upTo limit: Int) -> [Int32]? {
         var source: [Int32]?
         if let brand = filters.brandID {
             if brand < 0 || Int(brand) >= brandDocuments.count { return [] }
@@ -689,20 +690,35 @@ extension CatalogIndex.Storage {
         }
         var result: [Int32] = []
         if let source {
-            for doc in source where passes(doc, filters) { result.append(doc) }
+            for doc in source where passes(doc, filters) {
+                result.append(doc)
+                if result.count > limit { return nil }
+            }
         } else if filters.priceMin != nil || filters.priceMax != nil {
             // A price bound alone: the flat prices first, the rest only for those in range.
             let low = filters.priceMin ?? -.infinity, high = filters.priceMax ?? .infinity
+            var over = false
             prices.withUnsafeBufferPointer { prices in
                 for doc in prices.indices where prices[doc] >= low && prices[doc] <= high && passes(Int32(doc), filters) {
                     result.append(Int32(doc))
+                    if result.count > limit {
+                        over = true
+                        break
+                    }
                 }
             }
+            if over { return nil }
         } else {
-            for doc in 0..<Int32(documents.count) where passes(doc, filters) { result.append(doc) }
+            for doc in 0..<Int32(documents.count) where passes(doc, filters) {
+                result.append(doc)
+                if result.count > limit { return nil }
+            }
         }
         return result
     }
+
+    /// Every live document that passes `filters`.
+    func filtered(_ filters: CatalogIndex.CompiledFilters) -> [Int32] { filtered(filters, upTo: .max) ?? [] }
 
     /// A category filter is a path ("Women/Dresses") or one segment's name ("dresses") found
     /// anywhere in the product's category path.
