@@ -100,10 +100,11 @@ public final class CatalogSync: Service {
         let start = ContinuousClock.now
         // The version first: the products read next are at least as new (a change in between
         // comes again as a notification, LISTEN being on already), so the label is never ahead.
-        let vocabularyVersion = try CatalogStore.versions(connection).vocabulary
+        let versions = try CatalogStore.versions(connection)
         let products = try CatalogStore.allProducts(connection)
         index.rebuild(products)
-        runtime.noteIndexed(vocabularyVersion: vocabularyVersion)
+        runtime.noteIndexed(vocabularyVersion: versions.vocabulary)
+        runtime.noteIndexed(catalogVersion: versions.catalog)
         index.setPopularity(try EventStore.popularity(connection))
         try reloadModels(connection)
         logger.info("catalog loaded", ["products": products.count, "ms": Int((ContinuousClock.now - start) / .milliseconds(1))])
@@ -161,6 +162,7 @@ public final class CatalogSync: Service {
         var ids: Set<Int64> = []
         // Notifications come in commit order, each with the vocabulary version its change made.
         var vocabularyVersion: Int64?
+        var catalogVersion: Int64?
         if notifications.contains(where: { $0.channel == "model_changed" }) { try reloadModels(connection) }
         let embedded = notifications.filter { $0.channel == "embeddings_changed" }.flatMap { notification in
             ((try? JSONValue(parsing: notification.payload))?["ids"]?.arrayValue ?? []).compactMap { $0.integer(as: Int64.self) }
@@ -179,9 +181,15 @@ public final class CatalogSync: Service {
             if let version = payload["vocabulary_version"]?.integer(as: Int64.self) {
                 vocabularyVersion = max(vocabularyVersion ?? version, version)
             }
+            if let version = payload["catalog_version"]?.integer(as: Int64.self) {
+                catalogVersion = max(catalogVersion ?? version, version)
+            }
         }
         // Noted only once the changes are in the index (not when reading them failed).
-        func noteApplied() { if let vocabularyVersion { runtime.noteIndexed(vocabularyVersion: vocabularyVersion) } }
+        func noteApplied() {
+            if let vocabularyVersion { runtime.noteIndexed(vocabularyVersion: vocabularyVersion) }
+            if let catalogVersion { runtime.noteIndexed(catalogVersion: catalogVersion) }
+        }
         guard !ids.isEmpty else { return noteApplied() }
         let sorted = ids.sorted()
         let live = try CatalogStore.products(ids: sorted, connection)

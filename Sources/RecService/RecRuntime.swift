@@ -19,6 +19,8 @@ public final class RecRuntime: Sendable {
     /// its snapshot at load and from the versions the in-order notifications carry, so it is
     /// never ahead of the index (see `vocabulary(maxTerms:context:)`).
     private let indexedVocabulary = Atomic<Int64>(-1)
+    /// The catalog version (every product change moves it) the index reflects in full; -1 until the first load.
+    private let indexedCatalog = Atomic<Int64>(-1)
 
     public init(
         pool: PostgresPool, index: CatalogIndex, personal: PersonalModels = PersonalModels(), embeddings: TextEmbeddings? = nil,
@@ -67,6 +69,22 @@ public final class RecRuntime: Sendable {
     /// Records that the index now reflects every change up to vocabulary `version`.
     func noteIndexed(vocabularyVersion version: Int64) {
         indexedVocabulary.max(version, ordering: .acquiringAndReleasing)
+    }
+
+    /// Records that the index now reflects every product change up to catalog `version`.
+    func noteIndexed(catalogVersion version: Int64) {
+        indexedCatalog.max(version, ordering: .acquiringAndReleasing)
+    }
+
+    /// Waits (up to `catchUp`) until the catalog sync has applied every change up to catalog
+    /// `version`, so a catalog write is answered once this replica's reads show it. The write
+    /// is put in the index directly as well; the wait is for the sync, which applies changes in
+    /// commit order and may still apply one that was read before this write committed.
+    func awaitIndexed(catalogVersion version: Int64, catchUp: Duration = .seconds(2)) async {
+        let deadline = ContinuousClock.now + catchUp
+        while indexedCatalog.load(ordering: .acquiring) < version, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
     }
 
     /// The vocabulary version the index reflects in full; nil before the first load.

@@ -148,6 +148,30 @@ import Testing
         }
     }
 
+    @Test("a catalog write is answered once this replica's sync has applied it (reads then show it)")
+    func writesWaitForTheSync() async throws {
+        try await RecHarness.with(holdingSync: true) { rec in
+            // No sync running: the write commits, then waits out the catch-up (2 s) for it.
+            var product = RecV1.Product()
+            product.sku = "w-1"
+            product.title = "Trail Running Shoe"
+            product.price = 120
+            let start = ContinuousClock.now
+            _ = try await rec.admin.upsertProduct(RecV1.UpsertProductRequest(product: product))
+            #expect(ContinuousClock.now - start >= .milliseconds(1_900))
+            await rec.startSyncAndWait()
+            // With the sync running, as soon as it has applied the change.
+            let patchStart = ContinuousClock.now
+            let patched = try await rec.admin.patchProduct(RecV1.PatchProductRequest(sku: "w-1", stock: RecV1.StockValue(quantity: 4)))
+            #expect(ContinuousClock.now - patchStart < .seconds(1))
+            #expect(try await rec.rec.getProduct(RecV1.GetProductRequest(productID: patched.id)).stock == 4)
+            let deleted = try await rec.admin.deleteProduct(RecV1.DeleteProductRequest(sku: "w-1"))
+            #expect(deleted.existed)
+            let gone = await #expect(throws: RPCError.self) { try await rec.rec.getProduct(RecV1.GetProductRequest(productID: patched.id)) }
+            #expect(gone?.code == .notFound)
+        }
+    }
+
     @Test func aReplicasVocabularyIsNeverStaleUnderTheCurrentVersion() async throws {
         // The second replica learns of the first one's import only through NOTIFY. Asked at
         // once, it must not label its older lists with the new version (a client keeping that

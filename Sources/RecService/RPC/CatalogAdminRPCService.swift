@@ -34,14 +34,15 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
         let (outcome, stored, version) = try await runtime.transaction(context) { connection in
             let outcome = try CatalogStore.upsert([product], connection)[0]
             let stored = try CatalogStore.product(id: nil, sku: product.sku, connection)
-            return (outcome, stored, try CatalogStore.versions(connection).vocabulary)
+            return (outcome, stored, try CatalogStore.versions(connection))
         }
         guard let stored else { throw RPCError(code: .internal, message: "The product was not stored.") }
         runtime.index.upsert([stored])
+        await runtime.awaitIndexed(catalogVersion: version.catalog)
         var response = RecV1.UpsertProductResponse()
         response.product = stored.proto
         if case .created = outcome { response.created = true }
-        response.vocabularyVersion = version
+        response.vocabularyVersion = version.vocabulary
         return response
     }
 
@@ -63,16 +64,18 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "stock must not be negative.")
         }
         let sku = request.sku
-        let product = try await runtime.transaction(context) { connection in
-            try CatalogStore.patch(
+        let (product, version) = try await runtime.transaction(context) { connection in
+            let product = try CatalogStore.patch(
                 id: id, sku: sku, price: request.price.map { ($0.price * 100).rounded() / 100 },
                 currency: request.price.flatMap { $0.currency.isEmpty ? nil : $0.currency }, stock: request.stock?.quantity,
                 connection)
+            return (product, try CatalogStore.versions(connection).catalog)
         }
         guard let product else {
             throw RPCError(code: .notFound, message: id.map { "There is no product \($0)." } ?? "There is no product with sku \"\(sku)\".")
         }
         runtime.index.upsert([product])
+        await runtime.awaitIndexed(catalogVersion: version)
         return product.proto
     }
 
@@ -91,10 +94,11 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
                     actor: "catalog-admin", action: "product.delete", subject: "product:\(existing.id)", requestID: requestID,
                     details: .object(["sku": .string(existing.sku)]), connection)
             }
-            return (deleted ? existing?.id : nil, try CatalogStore.versions(connection).vocabulary)
+            return (deleted ? existing?.id : nil, try CatalogStore.versions(connection))
         }
         if let deleted { runtime.index.remove(ids: [deleted]) }
-        return RecV1.DeleteProductResponse(existed: deleted != nil, vocabularyVersion: version)
+        await runtime.awaitIndexed(catalogVersion: version.catalog)
+        return RecV1.DeleteProductResponse(existed: deleted != nil, vocabularyVersion: version.vocabulary)
     }
 
     public func importProducts(requests: RPCMessageStream<RecV1.ImportProductsRequest>, context: ServerContext) async throws
@@ -195,7 +199,7 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
         let source = options.source
         let dryRun = options.dryRun
         let requestID = context.requestID
-        response.vocabularyVersion = try await runtime.transaction(context) { connection in
+        let versions = try await runtime.transaction(context) { connection in
             if !dryRun {
                 try connection.query("UPDATE catalog_state SET last_import_at = now() WHERE id")
                 try CatalogStore.audit(
@@ -206,8 +210,10 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
                         "unchanged": JSONValue(Int(summary.rowsUnchanged)), "failed": JSONValue(Int(summary.rowsFailed)),
                     ]), connection)
             }
-            return try CatalogStore.versions(connection).vocabulary
+            return try CatalogStore.versions(connection)
         }
+        response.vocabularyVersion = versions.vocabulary
+        await runtime.awaitIndexed(catalogVersion: versions.catalog)
         runtime.logger.info(
             "import finished",
             [
