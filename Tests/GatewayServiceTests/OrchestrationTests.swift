@@ -214,6 +214,43 @@ struct OrchestrationTests {
         }
     }
 
+    @Test("a vague search that finds nothing, with no filter to drop, offers picks; with filters it says so")
+    func vagueSearchOffersPicks() async throws {
+        try await FakeMesh.with { mesh, gateway in
+            mesh.parse.withLock {
+                $0 = { request in
+                    var parse = NLUV1.ParseResponse()
+                    parse.intent = .searchProducts
+                    parse.confidence = 0.9
+                    parse.correctedText = request.text
+                    parse.searchText = request.text.hasPrefix("red") ? "dresses" : "nice mom"
+                    parse.replyHint = "red dresses"
+                    if request.text.hasPrefix("red") {
+                        var filters = NLUV1.Filters()
+                        filters.color = "red"
+                        parse.filters = filters
+                    }
+                    return parse
+                }
+            }
+            mesh.search.withLock { $0 = { _ in RecV1.SearchResponse() } }
+            mesh.recommend.withLock {
+                $0 = { request in
+                    #expect(request.userID == "u-7" && request.query == "nice mom")
+                    return RecV1.RecommendResponse(
+                        items: [RecV1.RankedProduct(product: fakeProduct("p9", title: "Silk Scarf", price: 45))], personalized: true)
+                }
+            }
+            let vague = await gateway.send(.post, "/v1/search", json: #"{"text": "something nice for my mom"}"#, headers: ["x-user-id": "u-7"])
+            #expect(vague.status == 200)
+            #expect(vague.json["reply"]?.stringValue == "I couldn't find anything for that, so here are some picks for you. The first is Silk Scarf for $45.")
+            #expect(vague.json["results"]?[0]?["title"]?.stringValue == "Silk Scarf")
+            let filtered = await gateway.send(.post, "/v1/search", json: #"{"text": "red dresses"}"#, headers: ["x-user-id": "u-7"])
+            #expect(filtered.json["reply"]?.stringValue == "Sorry, I couldn't find any red dresses.")
+            #expect(mesh.calls.withLock { $0 }.filter { $0.method == "Recommend" }.count == 1)
+        }
+    }
+
     @Test("low NLU confidence asks a clarifying question and calls nothing else")
     func clarifies() async throws {
         try await FakeMesh.with { mesh, gateway in

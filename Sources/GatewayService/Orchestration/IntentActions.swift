@@ -91,6 +91,22 @@ struct IntentActions {
         var outcome = ActionOutcome(results: response.results, facets: response.facets, searched: true)
         let what = describe(response)
         guard let top = response.results.first, let product = top.product else {
+            // Nothing for a vague request ("something nice for my mom") with no filter to drop:
+            // offer picks (the shopper's own when signed in, else for these words or popular).
+            if (parse.filters ?? NLUV1.Filters()) == NLUV1.Filters() {
+                var request = RecV1.RecommendRequest()
+                request.userID = signedIn ? userID : ""
+                request.query = parse.searchText
+                request.limit = 10
+                let picks = try await rec.recommend(request, options: try options())
+                if let first = picks.items.first?.product {
+                    var fallback = ActionOutcome(results: picks.items, facets: nil, searched: true)
+                    let whose = picks.personalized ? "some picks for you" : "some popular picks"
+                    fallback.reply =
+                        "I couldn't find anything for that, so here are \(whose). The first is \(first.title) for \(JSONMapping.spokenPrice(first.price, currency: first.currency))."
+                    return fallback
+                }
+            }
             outcome.reply = "Sorry, I couldn't find any \(what)."
             return outcome
         }

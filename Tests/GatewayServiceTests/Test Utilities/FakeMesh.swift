@@ -24,6 +24,7 @@ final class FakeMesh: RegistrableRPCService, Sendable {
     let addToCart = Mutex<(@Sendable (RecV1.AddToCartRequest) throws -> RecV1.Cart)?>(nil)
     let getOrder = Mutex<(@Sendable (RecV1.GetOrderRequest) throws -> RecV1.Order)?>(nil)
     let listReviews = Mutex<(@Sendable (RecV1.ListReviewsRequest) throws -> RecV1.ListReviewsResponse)?>(nil)
+    let recommend = Mutex<(@Sendable (RecV1.RecommendRequest) throws -> RecV1.RecommendResponse)?>(nil)
     let calls = Mutex<[Call]>([])
 
     func registerMethods(with router: inout RPCRouter) {
@@ -66,6 +67,10 @@ final class FakeMesh: RegistrableRPCService, Sendable {
         }
         unary(RecV1.Rec.Method.ListReviews.descriptor) { (request: RecV1.ListReviewsRequest) in
             guard let body = self.listReviews.withLock({ $0 }) else { throw RPCError(code: .unimplemented, message: "fake") }
+            return try body(request)
+        }
+        unary(RecV1.Rec.Method.Recommend.descriptor) { (request: RecV1.RecommendRequest) in
+            guard let body = self.recommend.withLock({ $0 }) else { throw RPCError(code: .unimplemented, message: "fake") }
             return try body(request)
         }
     }
