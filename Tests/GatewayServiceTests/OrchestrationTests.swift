@@ -248,6 +248,11 @@ struct OrchestrationTests {
             let filtered = await gateway.send(.post, "/v1/search", json: #"{"text": "red dresses"}"#, headers: ["x-user-id": "u-7"])
             #expect(filtered.json["reply"]?.stringValue == "Sorry, I couldn't find any red dresses.")
             #expect(mesh.calls.withLock { $0 }.filter { $0.method == "Recommend" }.count == 1)
+            // Picks are best effort: Recommend failing leaves the plain answer, not an error.
+            mesh.recommend.withLock { $0 = nil }
+            let unpicked = await gateway.send(.post, "/v1/search", json: #"{"text": "something nice for my mom"}"#, headers: ["x-user-id": "u-7"])
+            #expect(unpicked.status == 200)
+            #expect(unpicked.json["reply"]?.stringValue == "Sorry, I couldn't find any red dresses.")
         }
     }
 

@@ -98,8 +98,8 @@ struct IntentActions {
                 request.userID = signedIn ? userID : ""
                 request.query = parse.searchText
                 request.limit = 10
-                let picks = try await rec.recommend(request, options: try options())
-                if let first = picks.items.first?.product {
+                // Best effort: without picks the answer is still the "sorry" below.
+                if let picks = try? await rec.recommend(request, options: try options()), let first = picks.items.first?.product {
                     var fallback = ActionOutcome(results: picks.items, facets: nil, searched: true)
                     let whose = picks.personalized ? "some picks for you" : "some popular picks"
                     fallback.reply =
