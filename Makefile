@@ -1,5 +1,5 @@
 # VoiceShop developer entry points. CI runs `make test` (through .ci/run) in a fresh clone.
-#   make setup | models | build | release | generate | check-generated | test | test-interop | test-gateway | test-data | test-deploy | run | bench | lint | clean
+#   make setup | models | nlu-model | build | release | generate | check-generated | test | test-interop | test-gateway | test-data | test-deploy | run | bench | lint | clean
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 # Prerequisites run in the order written (setup before anything that needs its packages).
@@ -15,7 +15,7 @@ PYTEST_FLAGS ?= -q
 # What proto/generate.sh writes; check-generated fails if regenerating changes any of it.
 GENERATED := Sources/CProtos Sources/Protos/Generated
 
-.PHONY: help setup models build release generate check-generated test test-swift test-interop test-gateway test-data test-deploy run bench bench-rpc bench-embeddings bench-nlu bench-rec bench-asr bench-gateway lint clean distclean
+.PHONY: help setup models nlu-model build release generate check-generated test test-swift test-interop test-gateway test-data test-deploy run bench bench-rpc bench-embeddings bench-nlu bench-rec bench-asr bench-gateway lint clean distclean
 
 help:
 	@sed -n '1,2p' Makefile
@@ -27,6 +27,13 @@ setup:
 # downloaded and converted once, then only verified. The Embeddings tests and rec-svc need it.
 models: setup
 	@scripts/fetch-models
+
+# nlu-svc's model, trained from services/nlu-svc/data by the debug build (about a second;
+# deterministic, so it equals any other build's): a build product, not kept in git.
+NLU_MODEL := services/nlu-svc/model/nlu.model
+nlu-model:
+	$(SWIFT) build --product nlu-svc $(SWIFT_BUILD_FLAGS)
+	"$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))/nlu-svc" train --out $(NLU_MODEL) >/dev/null
 
 build:
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
@@ -55,7 +62,7 @@ test: setup models check-generated test-swift test-interop test-gateway test-dat
 # suites, then the services with models and databases (encoder, vector graphs, training),
 # then speech recognition (about two minutes of decoding on both cores).
 HEAVY_SUITES := RecServiceTests|NLUServiceTests|EmbeddingsTests
-test-swift:
+test-swift: nlu-model
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --skip '$(HEAVY_SUITES)|ASRServiceTests'
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS) --filter '$(HEAVY_SUITES)'
@@ -63,7 +70,7 @@ test-swift:
 
 # A stock grpcio client against the Swift test server (.build/debug/voiceshop-testserver).
 # INTEROP_SERVER=python runs the same tests against tests/interop/py_server.py instead.
-test-interop: setup models
+test-interop: setup models nlu-model
 ifeq ($(INTEROP_SERVER)$(INTEROP_TARGET),)
 	$(SWIFT) build --product voiceshop-testserver $(SWIFT_BUILD_FLAGS)
 endif
@@ -71,7 +78,7 @@ endif
 
 # The gateway end to end: real rec-svc (demo shop on a private PostgreSQL), nlu-svc, asr-svc and
 # gateway processes from .build/debug (built by test-swift), schemathesis, headless Chromium.
-test-gateway: setup models
+test-gateway: setup models nlu-model
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/gateway
 
@@ -87,6 +94,7 @@ test-deploy: setup
 	$(PYTHON) -m pytest $(PYTEST_FLAGS) tests/deploy
 
 run: setup models release
+	.build/release/nlu-svc train --out $(NLU_MODEL) >/dev/null
 	scripts/run-local
 
 bench: bench-rpc bench-embeddings bench-nlu bench-rec bench-asr bench-gateway
