@@ -103,8 +103,7 @@ public final class CatalogSync: Service {
         let versions = try CatalogStore.versions(connection)
         let products = try CatalogStore.allProducts(connection)
         index.rebuild(products)
-        runtime.noteIndexed(vocabularyVersion: versions.vocabulary)
-        runtime.noteIndexed(catalogVersion: versions.catalog)
+        runtime.noteIndexed(vocabularyVersion: versions.vocabulary, catalogVersion: versions.catalog)
         index.setPopularity(try EventStore.popularity(connection))
         try reloadModels(connection)
         logger.info("catalog loaded", ["products": products.count, "ms": Int((ContinuousClock.now - start) / .milliseconds(1))])
@@ -186,10 +185,7 @@ public final class CatalogSync: Service {
             }
         }
         // Noted only once the changes are in the index (not when reading them failed).
-        func noteApplied() {
-            if let vocabularyVersion { runtime.noteIndexed(vocabularyVersion: vocabularyVersion) }
-            if let catalogVersion { runtime.noteIndexed(catalogVersion: catalogVersion) }
-        }
+        func noteApplied() { runtime.noteIndexed(vocabularyVersion: vocabularyVersion, catalogVersion: catalogVersion) }
         guard !ids.isEmpty else { return noteApplied() }
         let sorted = ids.sorted()
         let live = try CatalogStore.products(ids: sorted, connection)

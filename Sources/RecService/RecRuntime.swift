@@ -66,14 +66,18 @@ public final class RecRuntime: Sendable {
             code: .internal, message: "The request failed in the database (request id \(context.requestID)).", cause: error)
     }
 
-    /// Records that the index now reflects every change up to vocabulary `version`.
-    func noteIndexed(vocabularyVersion version: Int64) {
-        indexedVocabulary.max(version, ordering: .acquiringAndReleasing)
+    /// Records that the index now reflects every change up to these versions (nil: not known).
+    func noteIndexed(vocabularyVersion: Int64?, catalogVersion: Int64?) {
+        if let vocabularyVersion { indexedVocabulary.max(vocabularyVersion, ordering: .acquiringAndReleasing) }
+        if let catalogVersion { indexedCatalog.max(catalogVersion, ordering: .acquiringAndReleasing) }
     }
 
-    /// Records that the index now reflects every product change up to catalog `version`.
-    func noteIndexed(catalogVersion version: Int64) {
-        indexedCatalog.max(version, ordering: .acquiringAndReleasing)
+    /// Waits until `indexed()` reaches `version`, `catchUp` has passed, or the call is cancelled.
+    private func wait(until indexed: () -> Int64, reaches version: Int64, within catchUp: Duration) async {
+        let deadline = ContinuousClock.now + catchUp
+        while indexed() < version, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
     }
 
     /// Waits (up to `catchUp`) until the catalog sync has applied every change up to catalog
@@ -81,10 +85,7 @@ public final class RecRuntime: Sendable {
     /// is put in the index directly as well; the wait is for the sync, which applies changes in
     /// commit order and may still apply one that was read before this write committed.
     func awaitIndexed(catalogVersion version: Int64, catchUp: Duration = .seconds(2)) async {
-        let deadline = ContinuousClock.now + catchUp
-        while indexedCatalog.load(ordering: .acquiring) < version, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(2))
-        }
+        await wait(until: { indexedCatalog.load(ordering: .acquiring) }, reaches: version, within: catchUp)
     }
 
     /// The vocabulary version the index reflects in full; nil before the first load.
@@ -104,17 +105,14 @@ public final class RecRuntime: Sendable {
     func vocabulary(
         databaseVersion: Int64, knownVersion: Int64, maxTerms: Int, catchUp: Duration = .seconds(2)
     ) async throws -> RecV1.VocabularyResponse {
-        let deadline = ContinuousClock.now + catchUp
-        while true {
-            guard let indexed = indexedVocabularyVersion else {
-                throw RPCError(code: .unavailable, message: "The catalog is still loading; try again shortly.")
-            }
-            if indexed >= databaseVersion || ContinuousClock.now >= deadline {
-                if knownVersion != 0 && knownVersion == indexed { return RecV1.VocabularyResponse(version: indexed, unchanged: true) }
-                return cachedVocabulary(version: indexed, maxTerms: maxTerms)
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        guard indexedVocabularyVersion != nil else {
+            throw RPCError(code: .unavailable, message: "The catalog is still loading; try again shortly.")
         }
+        await wait(until: { indexedVocabulary.load(ordering: .acquiring) }, reaches: databaseVersion, within: catchUp)
+        // Loaded stays loaded: the version only grows.
+        let indexed = indexedVocabulary.load(ordering: .acquiring)
+        if knownVersion != 0 && knownVersion == indexed { return RecV1.VocabularyResponse(version: indexed, unchanged: true) }
+        return cachedVocabulary(version: indexed, maxTerms: maxTerms)
     }
 
     /// The vocabulary labelled `version`, computed once per version from the index.

@@ -23,8 +23,7 @@ enum Benchmark {
                 .map { $0.tokens.joined(separator: " ") }
             let rounds = Int(options["rounds"] ?? "20") ?? 20
             // The word list the service loads by default, as it serves.
-            let wordsFile = options["english-words"] ?? EnglishWords.defaultFile
-            let englishWords = wordsFile == "none" ? EnglishWords() : try EnglishWords.load(file: wordsFile)
+            let englishWords = try EnglishWords.load(file: options["english-words"] ?? EnglishWords.defaultFile)
             let engine = NLUEngine(model: model, vocabulary: vocabulary, englishWords: englishWords)
             let requests = texts.map { text -> NLUV1.ParseRequest in
                 var request = NLUV1.ParseRequest()

@@ -36,16 +36,13 @@ enum Entrypoint {
             guard (0...1).contains(threshold) else { throw ServiceOptions.ConfigurationError("--confidence-threshold must be from 0 to 1") }
             let interval = Int(options.value("vocabulary-interval-seconds") ?? "30") ?? 0
             guard interval >= 1 else { throw ServiceOptions.ConfigurationError("--vocabulary-interval-seconds must be at least 1") }
-            let wordsFile = options.value("english-words") ?? EnglishWords.defaultFile
-            var englishWords = EnglishWords()
-            if wordsFile != "none" {
-                do {
-                    englishWords = try EnglishWords.load(file: wordsFile)
-                } catch {
-                    throw ServiceOptions.ConfigurationError(
-                        "\(error) (--english-words: install Debian's wamerican for \(EnglishWords.defaultFile), or pass --english-words none to correct on spelling alone)"
-                    )
-                }
+            let englishWords: EnglishWords
+            do {
+                englishWords = try EnglishWords.load(file: options.value("english-words") ?? EnglishWords.defaultFile)
+            } catch {
+                throw ServiceOptions.ConfigurationError(
+                    "\(error) (--english-words: install Debian's wamerican for \(EnglishWords.defaultFile), or pass --english-words none to correct on spelling alone)"
+                )
             }
             let engine = NLUEngine(model: model, vocabulary: vocabulary, confidenceThreshold: threshold, englishWords: englishWords)
             var background: [any Service] = []

@@ -7,6 +7,15 @@ import Testing
 
 @Suite("Voice and text search through fake downstream services")
 struct OrchestrationTests {
+    /// A confident parse of `request` as `intent`, which each fake then fills in.
+    static func confidentParse(_ request: NLUV1.ParseRequest, _ intent: NLUV1.Intent = .unspecified) -> NLUV1.ParseResponse {
+        var parse = NLUV1.ParseResponse()
+        parse.intent = intent
+        parse.confidence = 0.9
+        parse.correctedText = request.text
+        return parse
+    }
+
     static func searchParse(_ request: NLUV1.ParseRequest) -> NLUV1.ParseResponse {
         var parse = NLUV1.ParseResponse()
         parse.intent = .searchProducts
@@ -105,11 +114,8 @@ struct OrchestrationTests {
             mesh.parse.withLock {
                 $0 = { request in
                     if request.text.hasPrefix("add") {
-                        var parse = NLUV1.ParseResponse()
-                        parse.intent = .addToCart
-                        parse.confidence = 0.9
+                        var parse = Self.confidentParse(request, .addToCart)
                         parse.quantity = 2
-                        parse.correctedText = request.text
                         parse.productIDs = Array(request.context?.previousProductIDs.prefix(1) ?? [])
                         return parse
                     }
@@ -155,9 +161,7 @@ struct OrchestrationTests {
         try await FakeMesh.with { mesh, gateway in
             mesh.parse.withLock {
                 $0 = { request in
-                    var parse = NLUV1.ParseResponse()
-                    parse.confidence = 0.9
-                    parse.correctedText = request.text
+                    var parse = Self.confidentParse(request)
                     let context = request.context ?? NLUV1.SessionContext()
                     switch request.text {
                     case "tell me more about the second one":
@@ -219,10 +223,7 @@ struct OrchestrationTests {
         try await FakeMesh.with { mesh, gateway in
             mesh.parse.withLock {
                 $0 = { request in
-                    var parse = NLUV1.ParseResponse()
-                    parse.intent = .searchProducts
-                    parse.confidence = 0.9
-                    parse.correctedText = request.text
+                    var parse = Self.confidentParse(request, .searchProducts)
                     parse.searchText = request.text.hasPrefix("red") ? "dresses" : "nice mom"
                     parse.replyHint = "red dresses"
                     if request.text.hasPrefix("red") {
@@ -334,9 +335,7 @@ struct OrchestrationTests {
         try await FakeMesh.with { mesh, gateway in
             mesh.parse.withLock {
                 $0 = { request in
-                    var parse = NLUV1.ParseResponse()
-                    parse.confidence = 0.9
-                    parse.correctedText = request.text
+                    var parse = Self.confidentParse(request)
                     if request.text.contains("order") {
                         parse.intent = .orderStatus
                         parse.orderID = "1042"

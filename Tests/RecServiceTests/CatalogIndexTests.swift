@@ -36,6 +36,12 @@ import Testing
         product(10, "Levi's 501 Original Jeans", 69.50, brand: "Levi's", category: "Men/Jeans", color: "blue", sizes: ["32", "34"], material: "cotton", rating: 4.3, reviews: 300, created: 10),
     ]
 
+    /// A unit vector in 8 dimensions at `slope` from the query's axis 0 (cosine 1/√(1+slope²)).
+    static func unitVector(slope: Float) -> [Float] {
+        let norm = (1 + slope * slope).squareRoot()
+        return [1 / norm, slope / norm, 0, 0, 0, 0, 0, 0]
+    }
+
     static func index() -> CatalogIndex {
         let index = CatalogIndex()
         index.rebuild(catalog)
@@ -213,8 +219,7 @@ import Testing
             products.append(Self.product(Int64(number + 1), isShirt ? "Cotton Shirt" : "Linen Top", 20, brand: "Acme", category: "Tops"))
             // Cosine with the query (axis 0): about 0.95 down to 0.6 for the tops, 0.3 for the shirts.
             let slope: Float = isShirt ? 3 + Float(number) * 0.01 : 0.3 + Float(number - 20) * 0.06
-            let norm = (1 + slope * slope).squareRoot()
-            vectors.append((Int64(number + 1), [1 / norm, slope / norm, 0, 0, 0, 0, 0, 0]))
+            vectors.append((Int64(number + 1), Self.unitVector(slope: slope)))
         }
         index.rebuild(products)
         let items = VectorIndex(dimensions: 8)
@@ -244,9 +249,7 @@ import Testing
         for number in 0..<60 {
             // Tops at 10 and 30 dollars, alternating; the query's nearest are the low numbers.
             products.append(Self.product(Int64(number + 1), "Linen Top", number.isMultiple(of: 2) ? 10 : 30, brand: "Acme", category: "Tops"))
-            let slope = 0.1 + Float(number) * 0.05
-            let norm = (1 + slope * slope).squareRoot()
-            vectors.append((Int64(number + 1), [1 / norm, slope / norm, 0, 0, 0, 0, 0, 0]))
+            vectors.append((Int64(number + 1), Self.unitVector(slope: 0.1 + Float(number) * 0.05)))
         }
         // The only product with the query's word costs more than the filter allows.
         products.append(Self.product(61, "Silk Scarf", 30, brand: "Acme", category: "Scarves"))

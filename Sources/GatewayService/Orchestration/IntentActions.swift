@@ -149,7 +149,7 @@ struct IntentActions {
                 return (product, ActionOutcome(results: response.results, facets: response.facets, searched: true))
             }
         }
-        if let id = session.focusProductID.isEmpty ? session.productIDs.first : session.focusProductID {
+        if let id = session.focusedProductID {
             var request = RecV1.GetProductRequest()
             request.productID = id
             return (try await rec.getProduct(request, options: try options()), ActionOutcome())
@@ -274,7 +274,7 @@ struct IntentActions {
         guard !userID.isEmpty else { return needsUser("add_to_cart") }
         // "Add two of those": the product the utterance refers to, else the one last talked
         // about, else the first one shown.
-        let productID = parse.productIDs.first ?? (session.focusProductID.isEmpty ? session.productIDs.first : session.focusProductID)
+        let productID = parse.productIDs.first ?? session.focusedProductID
         var outcome = ActionOutcome()
         guard let productID else {
             return notFound(&outcome, type: "add_to_cart", "Which product should I add? Search for something first, then say add it to my cart.")
@@ -300,7 +300,7 @@ struct IntentActions {
             "details": ["product_id": .string(productID), "quantity": JSONValue(quantity), "cart": JSONMapping.cart(cart)],
         ]
         outcome.reply =
-            "Added \(quantity == 1 ? "" : "\(quantity) of ")\(title) to your cart. You now have \(cart.itemCount) item\(cart.itemCount == 1 ? "" : "s") for \(JSONMapping.spokenPrice(cart.subtotal, currency: cart.currency))."
+            "Added \(quantity == 1 ? "" : "\(quantity) of ")\(title) to your cart. You now have \(Self.items(Int(cart.itemCount))) for \(JSONMapping.spokenPrice(cart.subtotal, currency: cart.currency))."
         return outcome
     }
 
@@ -325,7 +325,7 @@ struct IntentActions {
             return notFound(&outcome, type: "remove_from_cart", "That isn't in your cart.")
         }
         outcome.action = ["type": "remove_from_cart", "status": "removed", "details": ["product_id": .string(productID), "cart": JSONMapping.cart(cart)]]
-        outcome.reply = "Done. Your cart now has \(cart.itemCount) item\(cart.itemCount == 1 ? "" : "s")."
+        outcome.reply = "Done. Your cart now has \(Self.items(Int(cart.itemCount)))."
         return outcome
     }
 
@@ -341,7 +341,7 @@ struct IntentActions {
         } else {
             let lines = cart.items.prefix(3).map { "\($0.quantity) × \($0.product?.title ?? "item")" }.joined(separator: ", ")
             outcome.reply =
-                "Your cart has \(cart.itemCount) item\(cart.itemCount == 1 ? "" : "s") for \(JSONMapping.spokenPrice(cart.subtotal, currency: cart.currency)): \(lines)\(cart.items.count > 3 ? ", and more" : "")."
+                "Your cart has \(Self.items(Int(cart.itemCount))) for \(JSONMapping.spokenPrice(cart.subtotal, currency: cart.currency)): \(lines)\(cart.items.count > 3 ? ", and more" : "")."
         }
         return outcome
     }

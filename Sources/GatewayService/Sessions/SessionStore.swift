@@ -14,6 +14,8 @@ public struct SessionState: Sendable {
     public var orderID = ""
     /// The product last asked about or acted on ("it"); "" after a new search.
     public var focusProductID = ""
+    /// The product "it" means: the focus, else the first one shown.
+    var focusedProductID: String? { focusProductID.isEmpty ? productIDs.first : focusProductID }
     /// The request id of the last search (for events and add-to-cart attribution).
     public var requestID = ""
 

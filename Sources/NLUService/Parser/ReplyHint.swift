@@ -6,14 +6,13 @@ public import Protos
 public enum ReplyHint {
     /// - Parameters:
     ///   - tokens, tags: the utterance's words and their BIO tags, for the search's subject
-    ///     ("kitchen knives" when only "kitchen" is a category); without them the first
-    ///     category or product slot's words are the subject.
-    public static func make(_ response: NLUV1.ParseResponse, tokens: [String] = [], tags: [String] = []) -> String {
+    ///     ("kitchen knives" when only "kitchen" is a category).
+    public static func make(_ response: NLUV1.ParseResponse, tokens: [String], tags: [String]) -> String {
         let filters = response.filters ?? NLUV1.Filters()
         let ordinal = response.slots.first { $0.name == "ordinal" }.map { describe(ordinal: $0.normalized) }
         let item = ordinal ?? (response.productIDs.count > 1 ? "those" : response.productIDs.isEmpty ? "it" : "that one")
         switch response.intent {
-        case .searchProducts: return search(response, filters, tokens: tokens, tags: tags)
+        case .searchProducts: return search(filters, tokens: tokens, tags: tags)
         case .askPrice: return "the price of \(item)"
         case .comparePrices: return "comparing prices of \(response.productIDs.isEmpty ? "the results" : item)"
         case .readReviews: return "reviews of \(item)"
@@ -44,15 +43,13 @@ public enum ReplyHint {
         }
     }
 
-    static func search(_ response: NLUV1.ParseResponse, _ filters: NLUV1.Filters, tokens: [String], tags: [String]) -> String {
+    static func search(_ filters: NLUV1.Filters, tokens: [String], tags: [String]) -> String {
         var words: [String] = []
         if !filters.color.isEmpty { words.append(filters.color) }
         if !filters.material.isEmpty { words.append(filters.material) }
         if !filters.brand.isEmpty { words.append(filters.brand) }
-        let subject =
-            self.subject(tokens, tags) ?? response.slots.first { $0.name == "category" || $0.name == "product" }.map { plural($0.value) }
         let category = filters.category.split(separator: "/").last.map { $0.lowercased() } ?? ""
-        words.append(subject ?? (category.isEmpty ? "products" : plural(category)))
+        words.append(subject(tokens, tags) ?? (category.isEmpty ? "products" : plural(category)))
         if !filters.size.isEmpty { words.append("in size \(filters.size)") }
         let symbol = filters.currency == "EUR" ? "€" : filters.currency == "GBP" ? "£" : "$"
         if filters.priceMin > 0, filters.priceMax > 0 {

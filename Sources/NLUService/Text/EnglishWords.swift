@@ -18,9 +18,10 @@ public struct EnglishWords: Sendable {
     }
 
     /// The lower-case, letters-only lines of the word list at `path` (capitalised names such as
-    /// "Nike" and possessives such as "nice's" are left out).
+    /// "Nike" and possessives such as "nice's" are left out); an empty list for "none".
     /// - Throws: `NLUError` (`.badData`) when the file cannot be read or holds no such word.
     public static func load(file path: String) throws -> EnglishWords {
+        if path == "none" { return EnglishWords() }
         var words: Set<String> = []
         for line in try FileIO.readText(path).split(separator: "\n") {
             if !line.isEmpty, line.utf8.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) {

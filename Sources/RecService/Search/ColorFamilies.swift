@@ -12,13 +12,15 @@ enum ColorFamilies {
         "purple": ["violet", "lavender", "lilac", "plum", "mauve"],
         "brown": ["tan", "camel", "chocolate", "cognac", "mocha", "chestnut"],
         "beige": ["cream", "ivory", "sand", "nude", "taupe", "ecru", "oatmeal"],
-        "grey": ["gray", "charcoal", "slate", "heather grey", "heather gray"],
-        "gray": ["grey", "charcoal", "slate", "heather grey", "heather gray"],
+        "grey": ["gray"] + greyShades,
+        "gray": ["grey"] + greyShades,
         "white": ["ivory", "off white"],
         "yellow": ["mustard", "lemon"],
         "orange": ["rust", "tangerine"],
         "black": ["jet black", "onyx"],
     ]
+
+    static let greyShades = ["charcoal", "slate", "heather grey", "heather gray"]
 
     /// The colour's words, then each of its shades' words (analysed as the catalog's values are).
     static func alternatives(_ color: String) -> [[String]] {
