@@ -181,6 +181,16 @@ final class EventLoop: @unchecked Sendable {
     }
 }
 
+/// A loop runs Swift tasks that prefer it (`withTaskExecutorPreference`) between its I/O:
+/// a task that awaits a call of a channel on this loop is resumed by the loop itself, with no
+/// other thread woken.
+extension EventLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        execute { [self] in job.runSynchronously(on: asUnownedTaskExecutor()) }
+    }
+}
+
 /// A group of event loops, one per core by default.
 public final class EventLoopGroup: Sendable {
     let loops: [EventLoop]

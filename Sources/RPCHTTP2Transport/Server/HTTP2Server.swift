@@ -118,7 +118,9 @@ final class ServerLoopState: EventLoopHandler, @unchecked Sendable {
 /// A gRPC server over HTTP/2 cleartext (h2c with prior knowledge) on libnghttp2.
 ///
 /// Event loops (one per core by default) own the sockets and nghttp2 sessions. Inline
-/// handlers run on the loops; all others run on a bounded pool of tasks.
+/// handlers run on the loops; all others run as tasks, at most `maxConcurrentHandlers` at a
+/// time. Those that start on the loop (`RPCHandler.startsOnLoop`) run on the loop thread until
+/// they first suspend.
 ///
 /// ## Shutdown
 /// `beginGracefulShutdown()` (or cancelling the task running `run()`) stops accepting
@@ -142,7 +144,7 @@ public final class HTTP2Server: Service, Sendable {
         observer: (any ServerCallObserver)? = nil
     ) throws {
         var router = RPCRouter()
-        for service in services { service.registerMethods(with: &router) }
+        for service in services { router.register(service) }
         core = HTTP2ServerCore(configuration: configuration, router: router, logger: logger, observer: observer)
         loops = EventLoopGroup(count: configuration.eventLoops, name: "rpc-server")
         var address = configuration.address
@@ -194,17 +196,15 @@ public final class HTTP2Server: Service, Sendable {
             state.loop.execute { state.loop.register(fd: state.listenFD, handler: state) }
         }
         core.logger.info("listening", ["listening": listeningAddress.description, "loops": states.count])
-        // Handlers run in a task of their own, not a child of this one: cancelling `run()`
+        // Handlers run in tasks of their own, not children of this one: cancelling `run()`
         // means "shut down gracefully", and the calls in flight must still finish then.
         // The grace period bounds how long they may take.
-        let dispatcher = Task { await core.dispatcher.run() }
         await withTaskCancellationHandler {
             await allIdle.wait()
         } onCancel: {
             self.beginGracefulShutdown()
         }
-        core.dispatcher.finish()
-        await dispatcher.value
+        await core.dispatcher.drained()
         for state in states { state.loop.stop() }
         for exit in exits { await exit.wait() }
     }

@@ -18,7 +18,8 @@ struct OutboxSink: RPCMessageSink {
     }
 }
 
-/// One call whose handler runs off the event loop, on the server's handler pool.
+/// One call whose handler runs as a task of its own: off the event loop, or starting on it
+/// (`RPCHandler.startsOnLoop`).
 final class PooledCall: Sendable {
     let body: @Sendable (any RPCMessageSource, any RPCMessageSink, ServerContext) async throws -> Void
     let context: ServerContext
@@ -31,6 +32,8 @@ final class PooledCall: Sendable {
     /// The status code the handler ended with (its raw value), or -1 while it runs or when
     /// it was cancelled.
     let finalCode = Atomic<Int>(-1)
+    /// The handler's task once started, and whether the call was cancelled (before or after).
+    private let task = Mutex<(handle: Task<Void, Never>?, cancelled: Bool)>((nil, false))
 
     /// The status the handler ended with; `nil` while it runs or when it was cancelled.
     var endedCode: StatusCode? { StatusCode(rawValue: finalCode.load(ordering: .acquiring)) }
@@ -51,49 +54,57 @@ final class PooledCall: Sendable {
         self.onFinish = onFinish
     }
 
-    /// Cancels the handler; `error` goes to its reads and writes.
-    func cancel(_ error: RPCError) {
+    /// Cancels the handler (its task, once started); `error` goes to its reads and writes,
+    /// and the stream ends with `trailers` when given.
+    func cancel(_ error: RPCError, trailers: [(String, String)]? = nil) {
         inbox.finish(error)
-        outbox.fail(error)
+        outbox.fail(error, trailers: trailers)
         ended.trigger()
+        let handle = task.withLock { state in
+            state.cancelled = true
+            return state.handle
+        }
+        handle?.cancel()
     }
 
-    /// Runs the handler to the end, or until the call is cancelled.
-    func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                let sink = OutboxSink(outbox: self.outbox, maxMessageBytes: self.maxSendMessageBytes)
-                var failure: RPCError?
-                do {
-                    try await ServerContext.$current.withValue(self.context) {
-                        try await self.body(self.inbox, sink, self.context)
-                    }
-                } catch {
-                    failure = RPCError(wrapping: error)
-                }
-                if !self.ended.isTriggered {
-                    self.finalCode.store(failure?.code.rawValue ?? 0, ordering: .releasing)
-                    self.onFinish(failure)
-                }
-                self.ended.trigger()
-            }
-            group.addTask { await self.ended.wait() }
-            await group.next()
-            group.cancelAll()
+    /// Records the task running the handler; a call cancelled before it started cancels it.
+    func attach(_ handle: Task<Void, Never>) {
+        let cancelled = task.withLock { state in
+            state.handle = handle
+            return state.cancelled
         }
+        if cancelled { handle.cancel() }
+    }
+
+    /// Runs the handler to the end. Cancelling the call cancels the task running this, and
+    /// ends the handler's reads and writes, so a handler that ignores cancellation still
+    /// stops at its next read or write.
+    func run() async {
+        let sink = OutboxSink(outbox: outbox, maxMessageBytes: maxSendMessageBytes)
+        var failure: RPCError?
+        do {
+            try await ServerContext.$current.withValue(context) {
+                try await body(inbox, sink, context)
+            }
+        } catch {
+            failure = RPCError(wrapping: error)
+        }
+        if !ended.isTriggered {
+            finalCode.store(failure?.code.rawValue ?? 0, ordering: .releasing)
+            onFinish(failure)
+        }
+        ended.trigger()
     }
 }
 
-/// Runs pooled handlers in a task group, at most `limit` at a time.
+/// Starts pooled handlers as tasks, at most `limit` running at a time.
 final class CallDispatcher: Sendable {
-    private let calls: AsyncStream<PooledCall>
-    private let continuation: AsyncStream<PooledCall>.Continuation
     private let running = Atomic<Int>(0)
+    private let drainWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
     let limit: Int
 
     init(limit: Int) {
         self.limit = limit
-        (calls, continuation) = AsyncStream.makeStream(of: PooledCall.self)
     }
 
     /// Reserves a slot; false when `limit` handlers already run.
@@ -111,20 +122,43 @@ final class CallDispatcher: Sendable {
     /// Handlers running now.
     var runningCount: Int { running.load(ordering: .relaxed) }
 
-    /// Starts an admitted call.
-    func submit(_ call: PooledCall) { continuation.yield(call) }
-
-    /// No more calls will be submitted; `run()` returns once the running ones end.
-    func finish() { continuation.finish() }
-
-    func run() async {
-        await withDiscardingTaskGroup { group in
-            for await call in calls {
-                group.addTask {
-                    await call.run()
-                    self.running.subtract(1, ordering: .relaxed)
-                }
+    /// Starts an admitted call: on the calling thread until the handler first suspends
+    /// (`immediately`, from the event loop), or on the global executor.
+    func start(_ call: PooledCall, immediately: Bool) {
+        let handle: Task<Void, Never>
+        if immediately {
+            handle = Task.immediate {
+                await call.run()
+                self.release()
             }
+        } else {
+            handle = Task {
+                await call.run()
+                self.release()
+            }
+        }
+        call.attach(handle)
+    }
+
+    private func release() {
+        guard running.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
+        let waiters = drainWaiters.withLock { waiters in
+            defer { waiters.removeAll() }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once no handler runs. Call it when no more calls can be admitted (every
+    /// connection has closed), or it may return while a later call runs.
+    func drained() async {
+        await withCheckedContinuation { continuation in
+            let idle = drainWaiters.withLock { waiters -> Bool in
+                if running.load(ordering: .acquiring) == 0 { return true }
+                waiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
         }
     }
 }

@@ -387,17 +387,13 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             observer.callStarted(handler.method)
         }
         if case .pooled(let body) = handler.body {
-            guard core.dispatcher.tryAdmit() else {
-                stream.handler = nil
-                core.statistics.rejected()
-                respondTrailersOnly(
-                    stream,
-                    RPCError(
-                        code: .resourceExhausted,
-                        message: "The server is busy: \(core.dispatcher.limit) calls are running, the limit. Retry later."
-                    )
-                )
-                return
+            // A handler that starts on the loop is admitted, and started, once its request
+            // is complete (`endOfRequest`); the others start now and read as messages come.
+            if !handler.startsOnLoop {
+                guard admit(stream) else {
+                    stream.handler = nil
+                    return
+                }
             }
             let id = stream.id
             let inbox = StreamInbox(limit: core.configuration.streamInboxBytes) { [self] credit in
@@ -420,7 +416,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             }
             stream.call = call
             stream.outbox = outbox
-            core.dispatcher.submit(call)
+            if !handler.startsOnLoop { core.dispatcher.start(call, immediately: false) }
         }
         if let deadline {
             stream.deadlineTimer = loop.schedule(at: deadline) { [weak self, weak stream] in
@@ -439,6 +435,11 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         }
         if let call = stream.call {
             call.inbox.finish(nil)
+            if handler.startsOnLoop, admit(stream) {
+                // Runs here, on the loop, until the handler first suspends: one that answers
+                // from memory has queued its response and ended when this returns.
+                core.dispatcher.start(call, immediately: true)
+            }
             return
         }
         guard case .inlineUnary(let body) = handler.body else { return }
@@ -473,6 +474,17 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         } catch {
             fail(stream, RPCError(wrapping: error))
         }
+    }
+
+    /// Reserves a handler slot for the call, or refuses it with RESOURCE_EXHAUSTED.
+    private func admit(_ stream: ServerStream) -> Bool {
+        if core.dispatcher.tryAdmit() { return true }
+        core.statistics.rejected()
+        respondTrailersOnly(
+            stream,
+            RPCError(code: .resourceExhausted, message: "The server is busy: \(core.dispatcher.limit) calls are running, the limit. Retry later.")
+        )
+        return false
     }
 
     /// Starts or resumes a pooled call's response (after a write or close from its handler).
@@ -517,11 +529,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         if let timer = stream.deadlineTimer { loop.cancelTimer(timer) }
         if error.code == .deadlineExceeded { count(stream, cancelled: true) }
         let trailers = core.trailers(for: error, metadata: stream.context?.response.trailing ?? [:])
-        if let call = stream.call {
-            call.inbox.finish(error)
-            call.outbox.fail(error, trailers: trailers)
-            call.ended.trigger()
-        }
+        stream.call?.cancel(error, trailers: trailers)
         if stream.responseStarted {
             if stream.call == nil {
                 stream.inlineResponse = []

@@ -14,6 +14,19 @@ public struct RPCHandler: Sendable {
     public let method: MethodDescriptor
     /// The handler.
     public let body: Body
+    /// For a `.pooled` handler of a method whose request is one message (unary or server
+    /// streaming): start it on the event loop thread once the request has arrived, and let it
+    /// run there until it first suspends. A handler that answers from memory then replies
+    /// with no thread hand-off at all; one that awaits (a database call) continues on the
+    /// pool after its first suspension. The synchronous part holds the loop's other
+    /// connections, so it must be short (a millisecond or so). See `RPCRouter.startOnLoop`.
+    public internal(set) var startsOnLoop = false
+
+    /// A handler of `method`.
+    public init(method: MethodDescriptor, body: Body) {
+        self.method = method
+        self.body = body
+    }
 }
 
 /// Maps `/service/method` paths to handlers. Services register their methods with it.
@@ -34,6 +47,27 @@ public struct RPCRouter: Sendable {
 
     /// Registers a type-erased handler, replacing any handler for the same method.
     public mutating func register(_ handler: RPCHandler) { handlers[handler.method.path] = handler }
+
+    /// Registers every method of `service`, and starts on the loop those it names in
+    /// `methodsStartingOnLoop`.
+    public mutating func register(_ service: any RegistrableRPCService) {
+        service.registerMethods(with: &self)
+        startOnLoop(service.methodsStartingOnLoop)
+    }
+
+    /// Lets the registered handlers of `methods` start on the event loop (see
+    /// `RPCHandler.startsOnLoop`). Only pooled handlers of methods whose request is a single
+    /// message can: the others are a programming error.
+    public mutating func startOnLoop(_ methods: [MethodDescriptor]) {
+        for method in methods {
+            guard var handler = handlers[method.path] else { preconditionFailure("\(method.path) is not registered") }
+            guard case .pooled = handler.body, !method.kind.clientStreams else {
+                preconditionFailure("\(method.path) cannot start on the loop: only pooled handlers of single-request methods can")
+            }
+            handler.startsOnLoop = true
+            handlers[method.path] = handler
+        }
+    }
 
     /// Registers a unary handler that runs on the event loop. Use only for fast, non-blocking work.
     public mutating func registerInline<Input: RPCMessage, Output: RPCMessage>(
@@ -138,4 +172,11 @@ public struct RPCRouter: Sendable {
 public protocol RegistrableRPCService: Sendable {
     /// Registers every method this service implements.
     func registerMethods(with router: inout RPCRouter)
+    /// The methods whose handlers start on the event loop (`RPCHandler.startsOnLoop`): those
+    /// that usually answer from memory in well under a millisecond. None by default.
+    var methodsStartingOnLoop: [MethodDescriptor] { get }
+}
+
+extension RegistrableRPCService {
+    public var methodsStartingOnLoop: [MethodDescriptor] { [] }
 }
