@@ -1,3 +1,4 @@
+internal import Dispatch
 public import Postgres
 internal import Protos
 internal import RPCCore
@@ -33,13 +34,20 @@ public final class RecRuntime: Sendable {
         self.logger = logger
     }
 
-    /// The query's text vector and the item vectors, when both exist.
-    func semanticQuery(_ text: String) -> SemanticQuery? {
+    /// The query's text vector and the item vectors, when both exist. A query not in the
+    /// cache is encoded (milliseconds of work) on a Dispatch worker, so a handler that started
+    /// on the event loop (`RPCHandler.startsOnLoop`) does not hold the loop meanwhile, and
+    /// continues on the pool.
+    func semanticQuery(_ text: String) async -> SemanticQuery? {
         guard let embeddings, !text.allSatisfy(\.isWhitespace),
             let model = personal.models.first(where: { $0.kind == .textEmbedding && $0.version == TextEmbeddings.version }),
             model.items.count > 0
         else { return nil }
-        return SemanticQuery(vector: embeddings.queryVector(text), items: model.items)
+        if let vector = embeddings.cachedQueryVector(text) { return SemanticQuery(vector: vector, items: model.items) }
+        let vector = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: embeddings.queryVector(text)) }
+        }
+        return SemanticQuery(vector: vector, items: model.items)
     }
 
     /// Runs `body` in a transaction and maps database failures to gRPC statuses: an

@@ -15,6 +15,9 @@ public struct NLURPCService: NLUV1.NLU.ServiceProtocol {
         self.metrics = metrics
     }
 
+    /// Parse runs in memory in tens of microseconds: it starts, and ends, on the event loop.
+    public var methodsStartingOnLoop: [MethodDescriptor] { [NLUV1.NLU.Method.Parse.descriptor] }
+
     public func parse(request: NLUV1.ParseRequest, context: ServerContext) async throws -> NLUV1.ParseResponse {
         do {
             let response = try engine.parse(request)

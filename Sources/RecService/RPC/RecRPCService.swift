@@ -12,6 +12,13 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         self.runtime = runtime
     }
 
+    /// Search, similar items and product look-ups answer from the in-memory index, so they
+    /// start on the event loop and usually reply with no thread hand-off. What they await
+    /// (a signed-in shopper's vector, a query to encode, the database) moves them to the pool.
+    public var methodsStartingOnLoop: [MethodDescriptor] {
+        [RecV1.Rec.Method.Search.descriptor, RecV1.Rec.Method.SimilarItems.descriptor, RecV1.Rec.Method.GetProduct.descriptor]
+    }
+
     // MARK: - Search and recommendations
 
     public func search(request: RecV1.SearchRequest, context: ServerContext) async throws -> RecV1.SearchResponse {
@@ -29,7 +36,8 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             text: request.query, filters: SearchFilterSet(request.filters), sort: request.sort, page: Int(request.page),
             pageSize: size)
         let personal = await personalScorer(request.userID)
-        let outcome = runtime.index.search(query, personal: personal, semantic: runtime.semanticQuery(request.query))
+        let semantic = await runtime.semanticQuery(request.query)
+        let outcome = runtime.index.search(query, personal: personal, semantic: semantic)
         var response = RecV1.SearchResponse()
         response.results = outcome.hits.map(Self.ranked)
         response.totalMatches = Int32(outcome.totalMatches)

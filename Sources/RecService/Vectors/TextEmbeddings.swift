@@ -23,6 +23,16 @@ public final class TextEmbeddings: Sendable {
     public func queryVector(_ text: String) -> [Float] {
         let key = text.collapsedWhitespace.lowercased()
         if let cached = cache.withLock({ $0[key] }) { return cached }
+        return encode(key)
+    }
+
+    /// The vector of a query if it is in the cache; `nil` when it would have to be encoded.
+    public func cachedQueryVector(_ text: String) -> [Float]? {
+        let key = text.collapsedWhitespace.lowercased()
+        return cache.withLock { $0[key] }
+    }
+
+    private func encode(_ key: String) -> [Float] {
         let vector = encoder.encode(key)
         cache.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
