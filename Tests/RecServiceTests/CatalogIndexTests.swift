@@ -152,6 +152,35 @@ import Testing
         #expect(outcome.facets.prices.first?.minPrice == 25)
     }
 
+    @Test func facetsListTheTwentyLargestWithTiesByName() {
+        // 40 brands in 30 categories, with counts from 1 to 4 so that many tie at the cut.
+        var products: [CatalogProduct] = []
+        var expected: [String: Int32] = [:]
+        var id: Int64 = 0
+        for brand in 0..<40 {
+            let name = "Brand \(String(UnicodeScalar(UInt8(65 + (brand * 7) % 26))))\(brand)"
+            for _ in 0...(brand % 4) {
+                id += 1
+                products.append(Self.product(id, "Canvas tote bag", 10, brand: name, category: "Bags/Totes/Style \(id % 30)"))
+                expected[name, default: 0] += 1
+            }
+        }
+        id += 1
+        products.append(Self.product(id, "Canvas tote bag", 10, brand: "", category: "Bags/Totes/Style 0"))
+        let index = CatalogIndex()
+        index.rebuild(products)
+        let outcome = index.search(SearchQuery(text: "canvas tote", pageSize: 5))
+        #expect(outcome.totalMatches == products.count)
+        let reference = expected.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(20)
+        #expect(outcome.facets.brands.map(\.value) == reference.map(\.key))
+        #expect(outcome.facets.brands.map(\.count) == reference.map(\.value))
+        // Categories: 30 in the catalog, the 20 largest listed, the counts those of the matches.
+        #expect(outcome.facets.categories.count == 20)
+        let categoryCounts = Dictionary(grouping: products, by: \.category).mapValues { Int32($0.count) }
+        let categoryReference = categoryCounts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(20)
+        #expect(outcome.facets.categories.map(\.value) == categoryReference.map(\.key))
+    }
+
     @Test func nothingMatchingRelaxesFiltersInTheDocumentedOrder() {
         var filters = SearchFilterSet()
         filters.color = "green"

@@ -519,27 +519,39 @@ public final class CatalogIndex: Sendable {
             return SearchOutcome(hits: hits, totalMatches: documents.count, facets: facets(documents), relaxedFilters: relaxed)
         }
 
+        /// Brands and categories listed in the facets (the most frequent).
+        static let facetValues = 20
+
         /// Brand, category and price-range counts over all matches.
         private func facets(_ documents: [Int32]) -> RecV1.Facets {
             var brandCounts = [Int32](repeating: 0, count: storage.brandNames.count)
             var categoryCounts = [Int32](repeating: 0, count: storage.categoryNames.count)
             var priceCounts = [Int32](repeating: 0, count: Money.bucketEdges.count)
+            // The brands and categories the matches have, as met: the top 20 are chosen among
+            // those, not among every name in the catalog.
+            var brands: [Int32] = [], categories: [Int32] = []
             storage.ranking.withUnsafeBufferPointer { fields in
                 for doc in documents {
                     let field = fields[Int(doc)]
+                    if brandCounts[Int(field.brandID)] == 0 { brands.append(field.brandID) }
                     brandCounts[Int(field.brandID)] += 1
+                    if categoryCounts[Int(field.categoryID)] == 0 { categories.append(field.categoryID) }
                     categoryCounts[Int(field.categoryID)] += 1
                     priceCounts[Money.bucket(of: field.price)] += 1
                 }
             }
-            func top(_ counts: [Int32], _ names: [String]) -> [RecV1.FacetValue] {
-                counts.indices.filter { counts[$0] > 0 && !names[$0].isEmpty }
-                    .sorted { counts[$0] > counts[$1] || (counts[$0] == counts[$1] && names[$0] < names[$1]) }
-                    .prefix(20).map { RecV1.FacetValue(value: names[$0], count: counts[$0]) }
+            // The 20 largest counts, ties by name: a bounded heap, so names are compared only
+            // against the smallest kept, not in a sort of every brand matched.
+            func top(_ ids: [Int32], _ counts: [Int32], _ names: [String]) -> [RecV1.FacetValue] {
+                var heap = BoundedHeap<Int32>(capacity: Self.facetValues) { a, b in
+                    counts[Int(a)] < counts[Int(b)] || (counts[Int(a)] == counts[Int(b)] && names[Int(a)] > names[Int(b)])
+                }
+                for id in ids where !names[Int(id)].isEmpty { heap.insert(id) }
+                return heap.sortedDescending().map { RecV1.FacetValue(value: names[Int($0)], count: counts[Int($0)]) }
             }
             var facets = RecV1.Facets()
-            facets.brands = top(brandCounts, storage.brandNames)
-            facets.categories = top(categoryCounts, storage.categoryNames)
+            facets.brands = top(brands, brandCounts, storage.brandNames)
+            facets.categories = top(categories, categoryCounts, storage.categoryNames)
             facets.prices = priceCounts.indices.filter { priceCounts[$0] > 0 }.map { index in
                 RecV1.PriceBucket(
                     minPrice: Money.bucketEdges[index],
