@@ -36,6 +36,14 @@ enum SearchBench {
     }
 
     static func run(target: String, conninfo: String, queriesPath: String, runs: Int) async throws {
+        // The calls run on the client's event loop, as PostgreSQL's run on the calling thread
+        // (libpq): neither side wakes a second thread of its client for a call.
+        try await withTaskExecutorPreference(HTTP2Channel.loopExecutor) {
+            try await measure(target: target, conninfo: conninfo, queriesPath: queriesPath, runs: runs)
+        }
+    }
+
+    static func measure(target: String, conninfo: String, queriesPath: String, runs: Int) async throws {
         let queries = try readQueries(queriesPath)
         let channel = try HTTP2Channel(target: target)
         defer { channel.close() }
@@ -89,6 +97,25 @@ enum SearchBench {
             let sorted = values.sorted()
             return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
         }
+        // The floor of each side: a look-up by id that does next to no work (GetProduct from
+        // rec-svc's memory; a primary-key SELECT), alternating as above. What a call costs
+        // before any searching: the round trip, the protocol, the wake-ups.
+        let ids = try connection.query("SELECT id FROM products WHERE deleted_at IS NULL ORDER BY id LIMIT 1000").compactMap { $0["id"] }
+        var rpcFloor: [Double] = [], pgFloor: [Double] = []
+        for pass in 0..<2 {
+            for id in ids {
+                let start = ContinuousClock.now
+                _ = try await client.getProduct(RecV1.GetProductRequest(productID: id))
+                let rpcTime = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e6
+                let pgStart = ContinuousClock.now
+                _ = try connection.query("SELECT sku FROM products WHERE id = $1", [.text(id)])
+                let pgTime = Double((ContinuousClock.now - pgStart) / .nanoseconds(1)) / 1e6
+                if pass > 0 {
+                    rpcFloor.append(rpcTime)
+                    pgFloor.append(pgTime)
+                }
+            }
+        }
         let line = JSONValue.object([
             "queries": JSONValue(queries.count), "runs": JSONValue(runs),
             "ours_p50_ms": JSONValue(round3(percentile(ours, 0.5)))!, "ours_p95_ms": JSONValue(round3(percentile(ours, 0.95)))!,
@@ -98,6 +125,7 @@ enum SearchBench {
             "pg_p50_ms": JSONValue(round3(percentile(postgres, 0.5)))!, "pg_p95_ms": JSONValue(round3(percentile(postgres, 0.95)))!,
             "pg_p99_ms": JSONValue(round3(percentile(postgres, 0.99)))!, "pg_max_ms": JSONValue(round3(postgres.max() ?? 0))!,
             "ours_empty": JSONValue(ourEmpty), "pg_empty": JSONValue(pgEmpty),
+            "floor_rpc_p50_ms": JSONValue(round3(percentile(rpcFloor, 0.5)))!, "floor_pg_p50_ms": JSONValue(round3(percentile(pgFloor, 0.5)))!,
             "ours_matches_p50": JSONValue(ourMatches.sorted()[ourMatches.count / 2]),
             // Where the tail is: the warm latency by query kind, and the slowest queries.
             "ours_by_kind": .object(
