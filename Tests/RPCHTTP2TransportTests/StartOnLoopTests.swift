@@ -84,6 +84,35 @@ import Testing
         }
     }
 
+    @Test func aLargeRequestReachesIt() async throws {
+        // Larger than the stream inbox (1 MiB): it starts once the whole request is in.
+        try await withServerAndChannel(services: [ThreadProbeService()]) { _, channel in
+            let large = RawMessage((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            let reply: RawMessage = try await channel.unary(ThreadProbeService.echoOnLoop, request: large)
+            #expect(reply.bytes == large.bytes)
+        }
+    }
+
+    @Test func aSecondRequestMessageIsRefusedAtOnce() async throws {
+        // A client that streams to a method that takes one message is stopped at the second,
+        // not left to fill the inbox and stall on the withheld window until its deadline.
+        let probe = ThreadProbeService()
+        try await withServerAndChannel(services: [probe]) { _, channel in
+            let start = ContinuousClock.now
+            let error = await #expect(throws: RPCError.self) {
+                let _: RawMessage = try await channel.clientStreaming(
+                    ThreadProbeService.sleepOnLoop, options: CallOptions(timeout: .seconds(5))
+                ) { writer in
+                    for _ in 0..<8 { try await writer.write(RawMessage([UInt8](repeating: 0, count: 512 << 10))) }
+                }
+            }
+            #expect(ContinuousClock.now - start < .seconds(4))
+            #expect(error?.code == .internal)
+            #expect(error?.message.contains("more than one request message") == true)
+            #expect(probe.counters.started.load(ordering: .relaxed) == 0)
+        }
+    }
+
     @Test func theRouterMarksOnlyTheNamedMethods() {
         var router = RPCRouter()
         router.register(ThreadProbeService())
@@ -116,12 +145,13 @@ struct ThreadProbeService: RegistrableRPCService {
     static let onLoop = MethodDescriptor(service: "test.Probe", method: "OnLoop")
     static let pooled = MethodDescriptor(service: "test.Probe", method: "Pooled")
     static let countOnLoop = MethodDescriptor(service: "test.Probe", method: "CountOnLoop", kind: .serverStreaming)
+    static let echoOnLoop = MethodDescriptor(service: "test.Probe", method: "EchoOnLoop")
     /// Sleeps the request's two bytes (big-endian) in ms.
     static let sleepOnLoop = MethodDescriptor(service: "test.Probe", method: "SleepOnLoop")
 
     let counters = HandlerCounters()
 
-    var methodsStartingOnLoop: [MethodDescriptor] { [Self.onLoop, Self.countOnLoop, Self.sleepOnLoop] }
+    var methodsStartingOnLoop: [MethodDescriptor] { [Self.onLoop, Self.countOnLoop, Self.sleepOnLoop, Self.echoOnLoop] }
 
     func registerMethods(with router: inout RPCRouter) {
         let probe: @Sendable (RawMessage, ServerContext) async throws -> RawMessage = { request, _ in
@@ -135,6 +165,7 @@ struct ThreadProbeService: RegistrableRPCService {
         router.registerInline(Self.inline) { (_: RawMessage, _) in RawMessage(Array(Self.currentThread().utf8)) }
         router.registerUnary(Self.onLoop, probe)
         router.registerUnary(Self.pooled, probe)
+        router.registerUnary(Self.echoOnLoop) { (request: RawMessage, _) in request }
         router.registerServerStreaming(Self.countOnLoop) { (request: RawMessage, writer: RPCWriter<RawMessage>, _) in
             for index in 0..<Int(request.bytes.first ?? 0) { try await writer.write(RawMessage([UInt8(index)])) }
         }

@@ -259,9 +259,16 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             return
         }
         stream.deframer.append(bytes)
+        // A handler that starts on the loop waits for the whole request: it takes one message,
+        // and the window is not withheld for it (nothing would read the inbox before the end).
+        let startsOnLoop = stream.handler?.startsOnLoop == true
         do {
             while let message = try stream.deframer.next() {
                 if let call = stream.call {
+                    if startsOnLoop && stream.inlineMessages > 0 {
+                        throw RPCError(code: .internal, message: "The client sent more than one request message for a call that takes one.")
+                    }
+                    if startsOnLoop { stream.inlineMessages += 1 }
                     call.inbox.push(message)
                 } else {
                     stream.inlineMessages += 1
@@ -273,7 +280,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             fail(stream, RPCError(wrapping: error))
             return
         }
-        if let call = stream.call, call.inbox.withholdIfFull(bytes.count) { return }
+        if let call = stream.call, !startsOnLoop, call.inbox.withholdIfFull(bytes.count) { return }
         session.consume(streamID: streamID, count: bytes.count)
     }
 
