@@ -45,6 +45,12 @@ enum Features {
                 features.append(FeatureHash.of(16, word(index + 1)))
             }
             if SpokenNumbers.ordinals[current] != nil { features.append(FeatureHash(17).value) }
+            // The nearest function word before the token, within four words ("from" for every
+            // word of "from new york city"), alone and with the word.
+            if let trigger = (max(0, index - 4)..<index).reversed().first(where: { functionWords.contains(tokens[$0]) }) {
+                features.append(FeatureHash.of(23, tokens[trigger]))
+                features.append(FeatureHash.of(24, tokens[trigger], current))
+            }
             features.append(FeatureHash.of(18, gazetteer(index)))
             features.append(FeatureHash.of(19, gazetteer(index - 1)))
             features.append(FeatureHash.of(20, gazetteer(index + 1)))
@@ -96,6 +102,14 @@ enum Features {
         }
         return features
     }
+
+    /// Prepositions, conjunctions and the like: the words that say what role the name after
+    /// them plays ("from", "to", "under", "for").
+    static let functionWords: Set<String> = [
+        "from", "to", "in", "on", "at", "for", "with", "between", "and", "or", "of", "by", "before", "after", "around",
+        "under", "over", "below", "above", "than", "into", "via", "through", "near", "about", "arriving", "leaving",
+        "departing", "returning", "then", "but", "not", "without", "less", "more", "cheaper", "cheapest", "size",
+    ]
 
     /// The word's shape: digits as 9, letters as a, others kept, runs collapsed ("$25.99" → "$9.9").
     static func shape(_ word: String) -> String {
