@@ -6,6 +6,7 @@ import RecService
 ///   rec-bench search HOST:PORT CONNINFO QUERIES.jsonl [RUNS]
 ///   rec-bench vectors CONNINFO QUERIES.jsonl OUT_DIR
 ///   rec-bench search-local CONNINFO QUERIES.jsonl [RUNS]
+///   rec-bench search-load HOST:PORT QUERIES.jsonl CONCURRENCY SECONDS
 @main
 enum Entrypoint {
     static func main() async {
@@ -37,6 +38,12 @@ enum Entrypoint {
                 let runs = arguments.count > 4 ? Int(arguments[4]) : 3
                 guard let runs, runs >= 1 else { throw BenchError("RUNS (the warm passes after the cold one) must be a whole number from 1") }
                 try await SearchBench.run(target: arguments[1], conninfo: arguments[2], queriesPath: arguments[3], runs: runs)
+            case "search-load":
+                // rec-bench search-load HOST:PORT QUERIES.jsonl CONCURRENCY SECONDS
+                guard arguments.count == 5, let concurrency = Int(arguments[3]), concurrency >= 1, let seconds = Double(arguments[4]), seconds > 0 else {
+                    throw BenchError("usage: rec-bench search-load HOST:PORT QUERIES.jsonl CONCURRENCY SECONDS")
+                }
+                try await SearchLoadBench.run(target: arguments[1], queriesPath: arguments[2], concurrency: concurrency, seconds: seconds)
             case "search-local":
                 // rec-bench search-local CONNINFO QUERIES.jsonl [RUNS]: the search in process, per variant
                 guard arguments.count >= 3 else { throw BenchError("usage: rec-bench search-local CONNINFO QUERIES.jsonl [RUNS]") }

@@ -34,6 +34,29 @@ import Testing
         }
     }
 
+    @Test func whileOtherHandlersRunItGoesToThePool() async throws {
+        // On the loop, calls that arrive on one connection would run one after another: one
+        // core. So a call starts there only when it arrived alone on a server running nothing else.
+        let probe = ThreadProbeService()
+        try await withServerAndChannel(services: [probe]) { _, channel in
+            let loop = try await Self.loopThread(channel)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    let _: RawMessage = try await channel.unary(ThreadProbeService.sleepOnLoop, request: RawMessage([0x01, 0x2C]))
+                }
+                try await waitUntil("the slow call runs") { probe.counters.started.load(ordering: .relaxed) == 1 }
+                for _ in 0..<10 {
+                    let reply: RawMessage = try await channel.unary(ThreadProbeService.onLoop, request: RawMessage([0]))
+                    #expect(Self.threads(reply).count == 1)
+                    #expect(Self.threads(reply).first != loop)
+                }
+                try await group.waitForAll()
+            }
+            let alone: RawMessage = try await channel.unary(ThreadProbeService.onLoop, request: RawMessage([0]))
+            #expect(Self.threads(alone) == [loop])
+        }
+    }
+
     @Test func serverStreamingStartsOnTheLoopAndSendsEveryMessage() async throws {
         try await withServerAndChannel(services: [ThreadProbeService()]) { _, channel in
             let received: [UInt8] = try await channel.serverStreaming(ThreadProbeService.countOnLoop, request: RawMessage([200])) {

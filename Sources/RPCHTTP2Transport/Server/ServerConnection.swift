@@ -66,6 +66,9 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
     /// Streams to reset (RST_STREAM NO_ERROR) once their trailers-only response is serialized:
     /// the client is still sending, but the call is over.
     private var pendingResets: [Int32] = []
+    /// Calls that start on the loop whose requests completed in the bytes being read; they
+    /// are started once the read is processed (`startReadyCalls`).
+    private var readyCalls: [PooledCall] = []
     /// Called on the loop once the connection has closed.
     var onClose: ((ServerConnection) -> Void)?
 
@@ -90,7 +93,9 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
 
     func handleReadable() {
         guard !closed else { return }
-        switch socket.read(into: session, onData: { lastActivity = .now }) {
+        let outcome = socket.read(into: session, onData: { lastActivity = .now })
+        if case .ok = outcome { startReadyCalls() } else { startReadyCalls(onLoop: false) }
+        switch outcome {
         case .ok:
             flush()
         case .protocolError(let error):
@@ -442,11 +447,7 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         }
         if let call = stream.call {
             call.inbox.finish(nil)
-            if handler.startsOnLoop, admit(stream) {
-                // Runs here, on the loop, until the handler first suspends: one that answers
-                // from memory has queued its response and ended when this returns.
-                core.dispatcher.start(call, immediately: true)
-            }
+            if handler.startsOnLoop, admit(stream) { readyCalls.append(call) }
             return
         }
         guard case .inlineUnary(let body) = handler.body else { return }
@@ -481,6 +482,19 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         } catch {
             fail(stream, RPCError(wrapping: error))
         }
+    }
+
+    /// Starts the calls whose requests the last read completed. A call that arrived alone, on
+    /// a server running no other handler, runs here on the loop until it first suspends: an
+    /// answer from memory then crosses no thread. Calls that arrive together, or while other
+    /// handlers run, go to the pool, so that under load they use every core and the loop goes
+    /// on reading (on the loop they would run one after another: one connection, one core).
+    private func startReadyCalls(onLoop: Bool = true) {
+        guard !readyCalls.isEmpty else { return }
+        let calls = readyCalls
+        readyCalls.removeAll(keepingCapacity: true)
+        let alone = onLoop && calls.count == 1 && core.dispatcher.runningCount == 1
+        for call in calls { core.dispatcher.start(call, immediately: alone) }
     }
 
     /// Reserves a handler slot for the call, or refuses it with RESOURCE_EXHAUSTED.
