@@ -78,8 +78,9 @@ final class PooledCall: Sendable {
 
     /// Runs the handler to the end. Cancelling the call cancels the task running this, and
     /// ends the handler's reads and writes, so a handler that ignores cancellation still
-    /// stops at its next read or write.
-    func run() async {
+    /// stops at its next read or write. `returned` runs when the handler has returned, before
+    /// its status is queued: its slot is free before the client can see the call end.
+    func run(returned: () -> Void) async {
         let sink = OutboxSink(outbox: outbox, maxMessageBytes: maxSendMessageBytes)
         var failure: RPCError?
         do {
@@ -89,6 +90,7 @@ final class PooledCall: Sendable {
         } catch {
             failure = RPCError(wrapping: error)
         }
+        returned()
         if !ended.isTriggered {
             finalCode.store(failure?.code.rawValue ?? 0, ordering: .releasing)
             onFinish(failure)
@@ -127,15 +129,9 @@ final class CallDispatcher: Sendable {
     func start(_ call: PooledCall, immediately: Bool) {
         let handle: Task<Void, Never>
         if immediately {
-            handle = Task.immediate {
-                await call.run()
-                self.release()
-            }
+            handle = Task.immediate { await call.run(returned: self.release) }
         } else {
-            handle = Task {
-                await call.run()
-                self.release()
-            }
+            handle = Task { await call.run(returned: self.release) }
         }
         call.attach(handle)
     }
