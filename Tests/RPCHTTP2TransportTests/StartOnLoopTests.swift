@@ -38,20 +38,21 @@ import Testing
         // On the loop, calls that arrive on one connection would run one after another: one
         // core. So a call starts there only when it arrived alone on a server running nothing else.
         let probe = ThreadProbeService()
-        try await withServerAndChannel(services: [probe]) { _, channel in
+        try await withServerAndChannel(services: [probe]) { server, channel in
             let loop = try await Self.loopThread(channel)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    let _: RawMessage = try await channel.unary(ThreadProbeService.sleepOnLoop, request: RawMessage([0x01, 0x2C]))
-                }
-                try await waitUntil("the slow call runs") { probe.counters.started.load(ordering: .relaxed) == 1 }
-                for _ in 0..<10 {
-                    let reply: RawMessage = try await channel.unary(ThreadProbeService.onLoop, request: RawMessage([0]))
-                    #expect(Self.threads(reply).count == 1)
-                    #expect(Self.threads(reply).first != loop)
-                }
-                try await group.waitForAll()
+            // A handler that runs (sleeps) until it is cancelled below, however slow the machine.
+            let slow = Task {
+                let _: RawMessage = try await channel.unary(ThreadProbeService.sleepOnLoop, request: RawMessage([0x75, 0x30]))
             }
+            try await waitUntil("the slow call runs") { probe.counters.started.load(ordering: .relaxed) == 1 }
+            for _ in 0..<10 {
+                let reply: RawMessage = try await channel.unary(ThreadProbeService.onLoop, request: RawMessage([0]))
+                #expect(Self.threads(reply).count == 1)
+                #expect(Self.threads(reply).first != loop)
+            }
+            slow.cancel()
+            _ = await slow.result
+            try await waitUntil("the slow handler has ended") { server.handlerPool.running == 0 }
             let alone: RawMessage = try await channel.unary(ThreadProbeService.onLoop, request: RawMessage([0]))
             #expect(Self.threads(alone) == [loop])
         }
@@ -72,19 +73,19 @@ import Testing
     @Test func theHandlerPoolLimitCountsThem() async throws {
         let probe = ThreadProbeService()
         try await withServerAndChannel(services: [probe], configure: { $0.maxConcurrentHandlers = 1 }) { server, channel in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    let _: RawMessage = try await channel.unary(ThreadProbeService.sleepOnLoop, request: RawMessage([0x01, 0x90]))
-                }
-                try await waitUntil("the slow call runs") { probe.counters.started.load(ordering: .relaxed) == 1 }
-                let error = await #expect(throws: RPCError.self) {
-                    let _: RawMessage = try await channel.unary(ThreadProbeService.onLoop, request: RawMessage([0]))
-                }
-                #expect(error?.code == .resourceExhausted)
-                try await group.waitForAll()
+            // A handler that holds the only slot until it is cancelled below.
+            let slow = Task {
+                let _: RawMessage = try await channel.unary(ThreadProbeService.sleepOnLoop, request: RawMessage([0x75, 0x30]))
             }
+            try await waitUntil("the slow call runs") { probe.counters.started.load(ordering: .relaxed) == 1 }
+            let error = await #expect(throws: RPCError.self) {
+                let _: RawMessage = try await channel.unary(ThreadProbeService.onLoop, request: RawMessage([0]))
+            }
+            #expect(error?.code == .resourceExhausted)
+            slow.cancel()
+            _ = await slow.result
             #expect(server.statistics.rejectedCalls == 1)
-            #expect(server.handlerPool.running == 0)
+            try await waitUntil("the slot is free") { server.handlerPool.running == 0 }
             let after: RawMessage = try await channel.unary(ThreadProbeService.onLoop, request: RawMessage([0]))
             #expect(Self.threads(after).count == 1)
         }
