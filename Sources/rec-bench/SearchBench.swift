@@ -16,6 +16,29 @@ enum SearchBench {
         var kind: String
         var brand: String?
         var priceMax: Double?
+
+        /// The Search request of this query: its text, and its brand and price cap as filters.
+        var request: RecV1.SearchRequest {
+            var request = RecV1.SearchRequest(query: text, pageSize: 10)
+            if brand != nil || priceMax != nil {
+                var filters = RecV1.SearchFilters()
+                filters.brand = brand ?? ""
+                filters.priceMax = priceMax ?? 0
+                request.filters = filters
+            }
+            return request
+        }
+    }
+
+    /// Milliseconds from `start` to now.
+    static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e6
+    }
+
+    /// The value at fraction `p` of `values` in order (the nearest rank below).
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
     }
 
     static func readQueries(_ path: String) throws -> [Query] {
@@ -61,20 +84,13 @@ enum SearchBench {
         var worst: [(ms: Double, query: Query, matches: Int)] = []
         for run in 0...runs {  // run 0 warms up
             for query in queries {
-                var request = RecV1.SearchRequest(query: query.text, pageSize: 10)
-                if query.brand != nil || query.priceMax != nil {
-                    var filters = RecV1.SearchFilters()
-                    filters.brand = query.brand ?? ""
-                    filters.priceMax = query.priceMax ?? 0
-                    request.filters = filters
-                }
                 let start = ContinuousClock.now
-                let response = try await client.search(request)
-                let ourTime = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e6
+                let response = try await client.search(query.request)
+                let ourTime = milliseconds(since: start)
                 let pgStart = ContinuousClock.now
                 let rows = try connection.query(
                     sql, [.text(query.text), query.brand.map { .text($0) } ?? .null, query.priceMax.map { .double($0) } ?? .null])
-                let pgTime = Double((ContinuousClock.now - pgStart) / .nanoseconds(1)) / 1e6
+                let pgTime = milliseconds(since: pgStart)
                 if run == 0 { cold.append(ourTime) }
                 if run > 0 {
                     ours.append(ourTime)
@@ -93,10 +109,6 @@ enum SearchBench {
                 }
             }
         }
-        func percentile(_ values: [Double], _ p: Double) -> Double {
-            let sorted = values.sorted()
-            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
-        }
         // The floor of each side: a look-up by id that does next to no work (GetProduct from
         // rec-svc's memory; a primary-key SELECT), alternating as above. What a call costs
         // before any searching: the round trip, the protocol, the wake-ups.
@@ -106,10 +118,10 @@ enum SearchBench {
             for id in ids {
                 let start = ContinuousClock.now
                 _ = try await client.getProduct(RecV1.GetProductRequest(productID: id))
-                let rpcTime = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e6
+                let rpcTime = milliseconds(since: start)
                 let pgStart = ContinuousClock.now
                 _ = try connection.query("SELECT sku FROM products WHERE id = $1", [.text(id)])
-                let pgTime = Double((ContinuousClock.now - pgStart) / .nanoseconds(1)) / 1e6
+                let pgTime = milliseconds(since: pgStart)
                 if pass > 0 {
                     rpcFloor.append(rpcTime)
                     pgFloor.append(pgTime)

@@ -16,16 +16,7 @@ enum SearchLoadBench {
         let channel = try HTTP2Channel(target: target)
         defer { channel.close() }
         let client = RecV1.Rec.Client(channel: channel)
-        let requests = queries.map { query -> RecV1.SearchRequest in
-            var request = RecV1.SearchRequest(query: query.text, pageSize: 10)
-            if query.brand != nil || query.priceMax != nil {
-                var filters = RecV1.SearchFilters()
-                filters.brand = query.brand ?? ""
-                filters.priceMax = query.priceMax ?? 0
-                request.filters = filters
-            }
-            return request
-        }
+        let requests = queries.map(\.request)
         // Every query once first: its vector is then cached, as in the warm passes.
         for request in requests { _ = try await client.search(request) }
         let next = Turn()
@@ -38,7 +29,7 @@ enum SearchLoadBench {
                         let request = requests[next.take() % requests.count]
                         let start = ContinuousClock.now
                         _ = try await client.search(request)
-                        mine.append(Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e6)
+                        mine.append(SearchBench.milliseconds(since: start))
                     }
                     return mine
                 }
@@ -47,12 +38,11 @@ enum SearchLoadBench {
             for try await mine in group { all += mine }
             return all
         }
-        let sorted = times.sorted()
-        func at(_ p: Double) -> Double { SearchBench.round3(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) }
+        func at(_ p: Double) -> Double { SearchBench.round3(SearchBench.percentile(times, p)) }
         print(
             JSONValue.object([
-                "concurrency": JSONValue(concurrency), "calls": JSONValue(sorted.count),
-                "per_second": JSONValue((Double(sorted.count) / seconds).rounded())!,
+                "concurrency": JSONValue(concurrency), "calls": JSONValue(times.count),
+                "per_second": JSONValue((Double(times.count) / seconds).rounded())!,
                 "p50_ms": JSONValue(at(0.5))!, "p99_ms": JSONValue(at(0.99))!,
             ]).serialized())
     }

@@ -72,15 +72,11 @@ enum SearchLocalBench {
                     variant.apply(to: &semantic)
                     let start = ContinuousClock.now
                     let outcome = index.search(search, semantic: variant.vectors ? semantic : nil)
-                    let elapsed = Double((ContinuousClock.now - start) / .nanoseconds(1)) / 1e6
+                    let elapsed = SearchBench.milliseconds(since: start)
                     if run > 0 { times[slot].append(elapsed) }
                     if run == 1 { pages[slot].append(outcome.hits.map(\.product.id)) }
                 }
             }
-        }
-        func percentile(_ values: [Double], _ p: Double) -> Double {
-            let sorted = values.sorted()
-            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
         }
         for (slot, variant) in variants.enumerated() {
             // Agreement with the first variant: shared ids of the first page over its size.
@@ -91,9 +87,9 @@ enum SearchLocalBench {
             }
             let line = JSONValue.object([
                 "variant": .string(variant.name), "queries": JSONValue(queries.count), "runs": JSONValue(runs),
-                "p50_ms": JSONValue(SearchBench.round3(percentile(times[slot], 0.5)))!,
-                "p95_ms": JSONValue(SearchBench.round3(percentile(times[slot], 0.95)))!,
-                "p99_ms": JSONValue(SearchBench.round3(percentile(times[slot], 0.99)))!,
+                "p50_ms": JSONValue(SearchBench.round3(SearchBench.percentile(times[slot], 0.5)))!,
+                "p95_ms": JSONValue(SearchBench.round3(SearchBench.percentile(times[slot], 0.95)))!,
+                "p99_ms": JSONValue(SearchBench.round3(SearchBench.percentile(times[slot], 0.99)))!,
                 "page_agreement_with_first": JSONValue(SearchBench.round3(total == 0 ? 1 : Double(shared) / Double(total)))!,
             ])
             print(line.serialized())

@@ -22,7 +22,7 @@ final class ServerStream {
     var context: ServerContext?
     var deframer: GRPCMessageDeframer
     var inlineRequest: [UInt8]?
-    var inlineMessages = 0
+    var requestMessages = 0
     var call: PooledCall?
     var outbox: StreamOutbox?
     var inlineResponse: [UInt8] = []
@@ -269,14 +269,13 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
         let startsOnLoop = stream.handler?.startsOnLoop == true
         do {
             while let message = try stream.deframer.next() {
+                stream.requestMessages += 1
                 if let call = stream.call {
-                    if startsOnLoop && stream.inlineMessages > 0 {
+                    if startsOnLoop && stream.requestMessages > 1 {
                         throw RPCError(code: .internal, message: "The client sent more than one request message for a call that takes one.")
                     }
-                    if startsOnLoop { stream.inlineMessages += 1 }
                     call.inbox.push(message)
                 } else {
-                    stream.inlineMessages += 1
                     stream.inlineRequest = message
                 }
             }
@@ -451,8 +450,8 @@ final class ServerConnection: EventLoopHandler, HTTP2SessionDelegate, @unchecked
             return
         }
         guard case .inlineUnary(let body) = handler.body else { return }
-        guard stream.inlineMessages == 1, let request = stream.inlineRequest else {
-            let what = stream.inlineMessages == 0 ? "no request message" : "\(stream.inlineMessages) request messages"
+        guard stream.requestMessages == 1, let request = stream.inlineRequest else {
+            let what = stream.requestMessages == 0 ? "no request message" : "\(stream.requestMessages) request messages"
             fail(stream, RPCError(code: .internal, message: "The client sent \(what) for a unary call."))
             return
         }
