@@ -28,6 +28,16 @@ enum SearchBench {
             }
             return request
         }
+
+        /// The query as the benchmark's output lists it, with `extra` fields.
+        func described(_ extra: [String: JSONValue] = [:]) -> JSONValue {
+            var fields: [String: JSONValue] = [
+                "text": .string(text), "kind": .string(kind), "brand": brand.map(JSONValue.string) ?? .null,
+                "price_max": priceMax.flatMap { JSONValue($0) } ?? .null,
+            ]
+            fields.merge(extra) { $1 }
+            return .object(fields)
+        }
     }
 
     /// Milliseconds from `start` to now.
@@ -82,6 +92,7 @@ enum SearchBench {
         var ourEmpty = 0, pgEmpty = 0, ourMatches: [Int] = []
         var byKind: [String: [Double]] = [:]
         var worst: [(ms: Double, query: Query, matches: Int)] = []
+        var ourEmptyQueries: [Query] = []
         for run in 0...runs {  // run 0 warms up
             for query in queries {
                 let start = ContinuousClock.now
@@ -102,7 +113,10 @@ enum SearchBench {
                     }
                     postgres.append(pgTime)
                     if run == 1 {
-                        if response.results.isEmpty { ourEmpty += 1 }
+                        if response.results.isEmpty {
+                            ourEmpty += 1
+                            ourEmptyQueries.append(query)
+                        }
                         if rows.isEmpty { pgEmpty += 1 }
                         ourMatches.append(Int(response.totalMatches))
                     }
@@ -137,6 +151,7 @@ enum SearchBench {
             "pg_p50_ms": JSONValue(round3(percentile(postgres, 0.5)))!, "pg_p95_ms": JSONValue(round3(percentile(postgres, 0.95)))!,
             "pg_p99_ms": JSONValue(round3(percentile(postgres, 0.99)))!, "pg_max_ms": JSONValue(round3(postgres.max() ?? 0))!,
             "ours_empty": JSONValue(ourEmpty), "pg_empty": JSONValue(pgEmpty),
+            "ours_empty_queries": .array(ourEmptyQueries.prefix(10).map { $0.described() }),
             "floor_rpc_p50_ms": JSONValue(round3(percentile(rpcFloor, 0.5)))!, "floor_pg_p50_ms": JSONValue(round3(percentile(pgFloor, 0.5)))!,
             "ours_matches_p50": JSONValue(ourMatches.sorted()[ourMatches.count / 2]),
             // Where the tail is: the warm latency by query kind, and the slowest queries.
@@ -149,11 +164,7 @@ enum SearchBench {
                 }),
             "ours_slowest": .array(
                 worst.sorted { $0.ms > $1.ms }.prefix(10).map { entry in
-                    .object([
-                        "ms": JSONValue(round3(entry.ms))!, "text": .string(entry.query.text), "kind": .string(entry.query.kind),
-                        "brand": entry.query.brand.map(JSONValue.string) ?? .null,
-                        "price_max": entry.query.priceMax.flatMap { JSONValue($0) } ?? .null, "matches": JSONValue(entry.matches),
-                    ])
+                    entry.query.described(["ms": JSONValue(round3(entry.ms))!, "matches": JSONValue(entry.matches)])
                 }),
         ])
         print(line.serialized())

@@ -21,6 +21,8 @@ enum SearchLocalBench {
         var neighbors: Int?
         var ef: Int?
         var plenty: Int?
+        var exactScores: Bool?
+        var exactFilteredLimit: Int?
         /// False: no vector side at all (the words alone).
         var vectors = true
 
@@ -29,6 +31,8 @@ enum SearchLocalBench {
             if let neighbors { semantic.neighbors = neighbors }
             if let ef { semantic.ef = ef }
             if let plenty { semantic.plentyOfMatches = plenty }
+            if let exactScores { semantic.exactScores = exactScores }
+            if let exactFilteredLimit { semantic.exactFilteredLimit = exactFilteredLimit }
         }
     }
 
@@ -41,9 +45,14 @@ enum SearchLocalBench {
 
     static let allVariants = [
         Variant(name: "float, 100 neighbours (before int8)", quantized: false, neighbors: 100, plenty: Int.max),
-        Variant(name: "int8, 100 neighbours", quantized: true, neighbors: 100, plenty: Int.max),
-        Variant(name: "int8, 30 neighbours (ef 30) always", quantized: true, neighbors: 30, ef: 30, plenty: Int.max),
-        Variant(name: "as shipped: int8, 100, 30 once the words match 100"),
+        Variant(name: "int8, 100 neighbours", quantized: true, neighbors: 100, plenty: Int.max, exactScores: true),
+        Variant(
+            name: "int8, 30 neighbours (ef 30) always", quantized: true, neighbors: 30, ef: 30, plenty: Int.max, exactScores: true),
+        Variant(
+            name: "int8, 100, 30 once the words match 100, rescored on floats, exact scan to 30,000 passing", exactScores: true,
+            exactFilteredLimit: 30_000),
+        Variant(name: "as shipped: the same on the codes' scores, filtered walk past 10,000 passing"),
+        Variant(name: "the same, filtered walk past 3,000 passing", exactFilteredLimit: 3_000),
         Variant(name: "words only (no vector side)", vectors: false),
     ]
 

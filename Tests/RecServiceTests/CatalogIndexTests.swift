@@ -267,6 +267,59 @@ import Testing
         // 20 shirts are plenty at 5: only the two nearest tops join.
         #expect(total(plenty: 5) == (22, 2))
     }
+    /// A neighbour the words missed joins when its similarity reaches the threshold, decided
+    /// on its exact score where the int8 codes' estimate falls on the other side: 0.6003
+    /// against a threshold of 0.6, estimated at about 0.598.
+    @Test(arguments: [false, true])
+    func theThresholdIsDecidedOnTheExactScore(exactScores: Bool) {
+        var weights = RankingWeights()
+        weights.semanticThreshold = 0.6
+        let index = CatalogIndex(weights: weights)
+        index.rebuild([
+            Self.product(1, "Silk Scarf", 30, brand: "Acme", category: "Scarves"),
+            Self.product(2, "Linen Top", 20, brand: "Acme", category: "Tops"),
+        ])
+        let close: Float = 0.6003
+        let query: [Float] = [1, 0, 0, 0, 0, 0, 0, 0]
+        let items = VectorIndex(dimensions: 8)
+        items.add([(1, [0, 0, 1, 0, 0, 0, 0, 0]), (2, [close, (1 - close * close).squareRoot(), 0, 0, 0, 0, 0, 0])])
+        let estimate = items.approximateScores(query, ids: [2])[0]!
+        #expect(estimate < 0.6 && estimate > 0.59, "the case needs an estimate below the threshold: \(estimate)")
+        var semantic = SemanticQuery(vector: query, items: items)
+        semantic.exactScores = exactScores
+        let outcome = index.search(SearchQuery(text: "silk"), semantic: semantic)
+        #expect(ids(outcome) == [1, 2])
+        #expect(abs(outcome.hits.last!.breakdown.vector - close) < 1e-6)
+    }
+
+    /// A query the words find nothing for, whose narrow walk misses its nearest product (one
+    /// of 300 queries is picked for that, against the exact search): the search walks again
+    /// with a wider beam rather than answer empty.
+    @Test func aWalkThatFindsNothingCloseEnoughIsWidenedBeforeAnsweringEmpty() throws {
+        let vectors = VectorTests.clustered(count: 600, dimensions: 24, clusters: 12, seed: 31)
+        let items = VectorIndex(dimensions: 24)
+        items.add(vectors.enumerated().map { (Int64($0.offset + 1), $0.element) })
+        let queries = VectorTests.clustered(count: 300, dimensions: 24, clusters: 40, seed: 77)
+        // A query whose walk at ef 1 ends below its true nearest, which ef 4 finds.
+        let picked = queries.lazy.compactMap { query -> (query: [Float], nearest: VectorIndex.Neighbor, missed: Float)? in
+            let exact = items.exactSearch(query, k: 1)[0]
+            let narrow = items.search(query, k: 1, ef: 1)[0]
+            guard narrow.id != exact.id, items.search(query, k: 1, ef: 4)[0].id == exact.id else { return nil }
+            return (query, exact, narrow.score)
+        }.first
+        let (query, nearest, missed) = try #require(picked, "no query of 300 has a narrow walk that misses")
+        var weights = RankingWeights()
+        weights.semanticThreshold = Double(missed + nearest.score) / 2
+        let index = CatalogIndex(weights: weights)
+        index.rebuild((1...600).map { Self.product(Int64($0), "Linen Top \($0)", 20, brand: "Acme", category: "Tops") })
+        var semantic = SemanticQuery(vector: query, items: items)
+        semantic.neighbors = 1
+        semantic.ef = 1
+        semantic.quantized = false
+        let outcome = index.search(SearchQuery(text: "velvet"), semantic: semantic)
+        #expect(ids(outcome) == [nearest.id])
+    }
+
     /// A filter that passes more products than `exactFilteredLimit` walks the graph with the
     /// filter (the passing list is not even finished); fewer are scored exactly. Both find the
     /// same nearest passing products.

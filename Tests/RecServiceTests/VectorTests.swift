@@ -136,6 +136,64 @@ import Testing
         #expect(found == exact)
     }
 
+    /// A filter that passes one vector in four: the walk keeps only passing nodes in its
+    /// results and answers itself (its scores are the codes' estimates, which the exact
+    /// fallback's would not be), with recall@10 of the filtered exact search at least 0.95.
+    @Test func aBroadFilterIsAnsweredByTheWalkWithRecallAt10AtLeast95Percent() async throws {
+        let allowed: @Sendable (Int64) -> Bool = { $0 % 4 == 1 }
+        let (recall, onlyAllowed, walked) = try await TestSupport.onOwnThread { () -> (Double, Bool, Bool) in
+            let dimensions = 48
+            let vectors = Self.clustered(count: 3_000, dimensions: dimensions, clusters: 30, seed: 7).map(VectorMath.normalized)
+            let index = VectorIndex(dimensions: dimensions)
+            index.add(vectors.enumerated().map { (Int64($0.offset), $0.element) })
+            var hits = 0
+            var onlyAllowed = true, walked = true
+            for query in Self.clustered(count: 200, dimensions: dimensions, clusters: 30, seed: 99).map(VectorMath.normalized) {
+                let exact = Set(index.exactSearch(query, k: 10, allowed: allowed).map(\.id))
+                let found = index.search(query, k: 10, quantized: true, estimates: true, allowed: allowed)
+                hits += found.filter { exact.contains($0.id) }.count
+                onlyAllowed = onlyAllowed && found.count == 10 && found.allSatisfy { allowed($0.id) }
+                walked = walked && found.map(\.score) == index.approximateScores(query, ids: found.map(\.id)).map { $0! }
+            }
+            return (Double(hits) / 2_000, onlyAllowed, walked)
+        }
+        #expect(onlyAllowed)
+        #expect(walked)
+        #expect(recall >= 0.95, "recall@10 = \(recall)")
+    }
+
+    /// With `estimates`, the walk and the scan among ids return the codes' scores (what
+    /// `approximateScores` gives), best first, without rescoring on the floats; the scan's are
+    /// the top k of those exactly.
+    @Test func estimatesAreTheCodesScoresBestFirst() async throws {
+        struct Found: Sendable {
+            var walk: [VectorIndex.Neighbor]
+            var walkEstimates: [Float?]
+            var largestError: Float
+            var scan: [VectorIndex.Neighbor]
+            var expectedScan: [VectorIndex.Neighbor]
+        }
+        let found = try await TestSupport.onOwnThread { () -> Found in
+            let vectors = Self.clustered(count: 800, dimensions: 32, clusters: 10, seed: 13).map(VectorMath.normalized)
+            let index = VectorIndex(dimensions: 32)
+            index.add(vectors.enumerated().map { (Int64($0.offset), $0.element) })
+            let query = vectors[77]
+            let walk = index.search(query, k: 20, quantized: true, estimates: true)
+            let among = (0..<800).filter { $0 % 3 != 0 }.map(Int64.init)
+            let expected = zip(among, index.approximateScores(query, ids: among)).map { VectorIndex.Neighbor(id: $0, score: $1!) }
+                .sorted { $0.score > $1.score || ($0.score == $1.score && $0.id < $1.id) }
+            return Found(
+                walk: walk, walkEstimates: index.approximateScores(query, ids: walk.map(\.id)),
+                largestError: walk.map { abs($0.score - VectorMath.dot(query, vectors[Int($0.id)])) }.max() ?? .infinity,
+                scan: index.nearest(query, among: among, k: 20, estimates: true), expectedScan: Array(expected.prefix(20)))
+        }
+        #expect(found.walk.count == 20 && found.walk.first?.id == 77)
+        #expect(found.walk.map(\.score) == found.walkEstimates.map { $0! })
+        #expect(zip(found.walk, found.walk.dropFirst()).allSatisfy { $0.score >= $1.score })
+        #expect(found.largestError < 0.01, "largest error \(found.largestError)")
+        #expect(found.scan == found.expectedScan)
+    }
+
     @Test func vectorsRoundTripThroughTheByteaEncoding() {
         let vector: [Float] = [0, 1, -2.5, .pi, 1e-30]
         let hex = "\\x" + VectorMath.bytes(vector).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()

@@ -98,8 +98,9 @@ def main(out: Path) -> None:
     if local:
         print("\nThe search in process (CatalogIndex.search, no RPC), by vector-side variant (ms; first-page"
               " agreement with the float variant)")
+        width = max(len(row["variant"]) for row in local)
         for row in local:
-            print(f"  {row['variant']:52} p50 {row['p50_ms']:7.3f}  p95 {row['p95_ms']:7.3f}  p99 {row['p99_ms']:7.3f}"
+            print(f"  {row['variant']:{width}} p50 {row['p50_ms']:7.3f}  p95 {row['p95_ms']:7.3f}  p99 {row['p99_ms']:7.3f}"
                   f"  agreement {row['page_agreement_with_first']:.3f}")
     ours_v = lines(out / "vectors-ours.jsonl")
     faiss_v = lines(out / "vectors-faiss.jsonl")

@@ -327,41 +327,37 @@ public final class CatalogIndex: Sendable {
                 semantic.ef = semantic.neighborsWhenPlenty
             }
             let documentOfProduct = storage.documentOfProduct
-            var neighbors: [VectorIndex.Neighbor]
-            if filters.isEmpty {
-                neighbors = semantic.items.search(semantic.vector, k: semantic.neighbors, ef: semantic.ef, quantized: semantic.quantized)
-            } else {
-                // Filtered: score the products that pass exactly when they are few (cheaper and
-                // exact), else walk the graph with the filter.
-                // (A broad filter stops counting past the limit: its list would not be used.)
-                if let passing = storage.filtered(filters, upTo: semantic.exactFilteredLimit) {
-                    let ranking = storage.ranking
-                    let ids = passing.map { ranking[Int($0)].productID }
-                    if semantic.quantized {
-                        neighbors = semantic.items.nearest(semantic.vector, among: ids, k: semantic.neighbors)
-                    } else {
-                        var heap = BoundedHeap<VectorIndex.Neighbor>(capacity: semantic.neighbors) { $0.score < $1.score }
-                        for (id, score) in zip(ids, semantic.items.scores(semantic.vector, ids: ids)) {
-                            if let score { heap.insert(VectorIndex.Neighbor(id: id, score: score)) }
-                        }
-                        neighbors = heap.sortedDescending()
-                    }
-                } else {
-                    let storage = storage
-                    neighbors = semantic.items.search(
-                        semantic.vector, k: semantic.neighbors, ef: semantic.ef, quantized: semantic.quantized
-                    ) { id in
-                        guard let doc = documentOfProduct[id] else { return false }
-                        return storage.passes(doc, filters)
-                    }
+            let threshold = Float(weights.semanticThreshold)
+            let position = scratch.position
+            for (index, doc) in result.documents.enumerated() { position[Int(doc)] = Int32(index) }
+            // Whether a neighbour the words missed joins is decided on its exact score when
+            // its estimate is close enough to the threshold for the codes' error to matter (a
+            // few floats read, not a hundred).
+            func exactNearTheThreshold(_ neighbors: inout [VectorIndex.Neighbor]) {
+                guard semantic.quantized && !semantic.exactScores else { return }
+                let near = neighbors.indices.filter { index in
+                    abs(neighbors[index].score - threshold) < SemanticQuery.estimateError
+                        && documentOfProduct[neighbors[index].id].map { position[Int($0)] < 0 } == true
                 }
+                for (index, exact) in zip(near, semantic.items.scores(semantic.vector, ids: near.map { neighbors[$0].id })) {
+                    if let exact { neighbors[index].score = exact }
+                }
+            }
+            let found = nearest(semantic, filters)
+            var neighbors = found.neighbors
+            exactNearTheThreshold(&neighbors)
+            // Words that found nothing and a walk that found nothing close enough: before
+            // answering empty (or relaxing a filter), walk again with a beam four times as
+            // wide. Where similarities are low the graph now and then misses a query's
+            // nearest (1 of the 1,000 benchmark queries at ef 100).
+            if found.walked, result.documents.isEmpty, !neighbors.contains(where: { $0.score >= threshold }) {
+                semantic.ef = 4 * max(semantic.ef ?? semantic.items.parameters.efSearch, semantic.neighbors)
+                neighbors = nearest(semantic, filters).neighbors
+                exactNearTheThreshold(&neighbors)
             }
             // Merge: the neighbours' similarities go to the lexical matches they are, and the
             // neighbours above the threshold that the words missed join the matches.
-            let position = scratch.position
-            for (index, doc) in result.documents.enumerated() { position[Int(doc)] = Int32(index) }
             result.vectorScores = [Float](repeating: .nan, count: result.documents.count)
-            let threshold = Float(weights.semanticThreshold)
             for neighbor in neighbors {
                 guard let doc = documentOfProduct[neighbor.id] else { continue }
                 let index = position[Int(doc)]
@@ -391,6 +387,41 @@ public final class CatalogIndex: Sendable {
                 if let score { result.vectorScores[index] = score }
             }
             return result
+        }
+
+        /// The query's nearest products by text vector among those passing `filters`, and
+        /// whether the graph walk found them (rather than an exact scan).
+        private func nearest(_ semantic: SemanticQuery, _ filters: CompiledFilters) -> (neighbors: [VectorIndex.Neighbor], walked: Bool) {
+            let documentOfProduct = storage.documentOfProduct
+            if filters.isEmpty {
+                let neighbors = semantic.items.search(
+                    semantic.vector, k: semantic.neighbors, ef: semantic.ef, quantized: semantic.quantized,
+                    estimates: !semantic.exactScores)
+                return (neighbors, true)
+            }
+            // Filtered: score the products that pass exactly when they are few (cheaper and
+            // exact), else walk the graph with the filter.
+            // (A broad filter stops counting past the limit: its list would not be used.)
+            if let passing = storage.filtered(filters, upTo: semantic.exactFilteredLimit) {
+                let ranking = storage.ranking
+                let ids = passing.map { ranking[Int($0)].productID }
+                if semantic.quantized {
+                    return (semantic.items.nearest(semantic.vector, among: ids, k: semantic.neighbors, estimates: !semantic.exactScores), false)
+                }
+                var heap = BoundedHeap<VectorIndex.Neighbor>(capacity: semantic.neighbors) { $0.score < $1.score }
+                for (id, score) in zip(ids, semantic.items.scores(semantic.vector, ids: ids)) {
+                    if let score { heap.insert(VectorIndex.Neighbor(id: id, score: score)) }
+                }
+                return (heap.sortedDescending(), false)
+            }
+            let storage = storage
+            let neighbors = semantic.items.search(
+                semantic.vector, k: semantic.neighbors, ef: semantic.ef, quantized: semantic.quantized, estimates: !semantic.exactScores
+            ) { id in
+                guard let doc = documentOfProduct[id] else { return false }
+                return storage.passes(doc, filters)
+            }
+            return (neighbors, true)
         }
 
         /// The documents that pass `filters` and match the query: every known query word when
@@ -819,19 +850,31 @@ public struct SemanticQuery: Sendable {
     public var neighborsWhenPlenty = 30
     /// Lexical matches whose similarity is computed exactly, best BM25 first.
     public var rescoreLimit = 1_000
-    /// With filters, at most this many passing products are scored exactly instead of
-    /// walking the graph: about 50 ns each on the floats (a dense row lookup and an AVX2 dot
-    /// product), so a price cap that passes 25,000 products costs about 1.3 ms, and the int8
-    /// copies read a quarter of that memory. That is less than a filtered graph walk, which
-    /// must widen its beam to ef 1,600 to find 100 neighbours that pass one in four (and for a
-    /// filter that passes a few percent can end in a full scan).
-    public var exactFilteredLimit = 30_000
+    /// With filters, at most this many passing products are scored exactly (every one, on
+    /// the codes); past it the graph walk takes the filter (`VectorIndex.search(allowed:)`:
+    /// only passing nodes enter its results, so a filter that passes one product in four
+    /// costs about four plain walks). Measured on the Mercari 100k catalog
+    /// (docs/benchmarks.md): with a price cap passing 25,000 products, scanning them all read
+    /// 9.6 MB of codes, about 1 ms; the filtered walk is a few tenths of that. Between 3,000
+    /// and 10,000 the two cost the same; the scan is exact, and a walk through a filter that
+    /// passes few products can fail to find enough and fall back to the exact scan of every
+    /// vector, so the scan keeps those.
+    public var exactFilteredLimit = 10_000
     /// Whether the vector side reads the items' int8 codes rather than their floats, a
     /// quarter of the memory reads: the graph walk and the exact filtered scan pick their
     /// neighbours on the codes and rescore them on the floats (`VectorIndex.search(quantized:)`,
     /// `VectorIndex.nearest(_:among:k:)`), and the lexical matches' similarities are the codes'
     /// estimates (`VectorIndex.approximateScores`, within about 0.01).
     public var quantized = true
+    /// With `quantized`, whether the neighbours found on the codes are rescored on the floats
+    /// (`VectorIndex.search(estimates:)`). Off, their similarities are the codes' estimates,
+    /// as the lexical matches' are: the blend weighs them at 0.01 resolution at best, and
+    /// the rescoring read a scattered 1.5 KB float vector per neighbour (100 of them, 150 KB,
+    /// which the search otherwise never touches).
+    public var exactScores = false
+    /// How far the codes' estimate of a similarity can be from the floats' (twice the
+    /// largest error measured on unit vectors, `VectorTests`).
+    static let estimateError: Float = 0.02
 
     public init(vector: [Float], items: VectorIndex) {
         self.vector = vector
