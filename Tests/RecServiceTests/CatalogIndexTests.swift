@@ -191,6 +191,30 @@ import Testing
         #expect(Set(ids(outcome)) == [1, 2, 3])
     }
 
+    /// "Boys' gifts from $20 to $30" where no boys' product is a gift: the price bounds go,
+    /// then the category, and once something matches the price bounds come back, so the
+    /// answer keeps what the shopper said about the price.
+    @Test func filtersDroppedBeforeTheOneThatMatteredArePutBack() {
+        let index = CatalogIndex()
+        index.rebuild([
+            Self.product(1, "Hot Wheels Gift Pack", 21.99, brand: "Mattel", category: "Toys/Cars"),
+            Self.product(2, "Lego Gift Set", 59.99, brand: "Lego", category: "Toys/Building"),
+            Self.product(3, "Boys Denim Jacket", 25, brand: "Gap", category: "Kids/Boys"),
+        ])
+        var filters = SearchFilterSet()
+        filters.category = "Kids/Boys"
+        filters.priceMin = 20
+        filters.priceMax = 30
+        let outcome = index.search(SearchQuery(text: "gift", filters: filters))
+        #expect(outcome.relaxedFilters == ["category"])
+        #expect(ids(outcome) == [1])
+        // A bound that still leaves nothing stays dropped; the lower one is kept.
+        filters.priceMax = 21
+        let tighter = index.search(SearchQuery(text: "gift", filters: filters))
+        #expect(tighter.relaxedFilters == ["price_max", "category"])
+        #expect(Set(ids(tighter)) == [1, 2])
+    }
+
     @Test func selectiveFiltersStillFillThePage() {
         // 2,000 products, 15 of them blue: a filtered search for 10 must return 10.
         let index = CatalogIndex()

@@ -307,13 +307,25 @@ public final class CatalogIndex: Sendable {
             var relaxed: [String] = []
             let semantic = terms.isEmpty ? nil : semantic
             var matches = candidates(terms: terms, filters: filters, semantic: semantic)
-            // Relax in the documented order until something matches.
+            // Relax in the documented order until something matches, then put back what the
+            // last drop made unnecessary (`SearchFilterSet.relaxOrder`).
             for name in filters.activeNames where matches.documents.isEmpty {
                 filters = filters.dropping(name)
                 relaxed.append(name)
                 matches = candidates(terms: terms, filters: filters, semantic: semantic)
             }
-            if matches.documents.isEmpty { relaxed = [] }
+            if matches.documents.isEmpty {
+                relaxed = []
+            } else {
+                for name in relaxed.dropLast().reversed() {
+                    let restored = filters.restoring(name, from: query.filters)
+                    let tried = candidates(terms: terms, filters: restored, semantic: semantic)
+                    guard !tried.documents.isEmpty else { continue }
+                    filters = restored
+                    matches = tried
+                    relaxed.removeAll { $0 == name }
+                }
+            }
             return rank(matches, query: query, filters: filters, relaxed: relaxed, personal: personal)
         }
 

@@ -32,7 +32,10 @@ public struct SearchFilterSet: Hashable, Sendable {
     /// The order in which filters are dropped when nothing matches: the least essential
     /// first. A shopper who asked for "red cotton dresses under $50 rated 4 stars" is best
     /// served by dropping the rating, then the material, the size, the colour and the price
-    /// bounds, and only then the brand and, last, the category (what the product is).
+    /// bounds, and only then the brand and, last, the category (what the product is). Once
+    /// something matches, the filters dropped before the last one are put back, latest first,
+    /// each that still leaves matches: "boys' gifts from $20 to $30" where no boys' product
+    /// matches drops the price bounds, then the category, and then gets the price bounds back.
     public static let relaxOrder = [
         "rating_min", "in_stock_only", "material", "size", "color", "price_min", "price_max", "brand", "category",
     ]
@@ -52,6 +55,23 @@ public struct SearchFilterSet: Hashable, Sendable {
             default: category != nil
             }
         }
+    }
+
+    /// A copy with the named filter as `other` has it.
+    public func restoring(_ name: String, from other: SearchFilterSet) -> SearchFilterSet {
+        var copy = self
+        switch name {
+        case "rating_min": copy.ratingMin = other.ratingMin
+        case "in_stock_only": copy.inStockOnly = other.inStockOnly
+        case "material": copy.material = other.material
+        case "size": copy.size = other.size
+        case "color": copy.color = other.color
+        case "price_min": copy.priceMin = other.priceMin
+        case "price_max": copy.priceMax = other.priceMax
+        case "brand": copy.brand = other.brand
+        default: copy.category = other.category
+        }
+        return copy
     }
 
     /// A copy without the named filter.
