@@ -18,7 +18,7 @@ enum Entrypoint {
     static let flags = [
         "database-url", "migrations", "pool-size", "demo-dir", "factors", "iterations", "regularization", "alpha", "embeddings",
         "models-dir", "embed-threads",
-    ]
+    ] + RankingWeights.settings.map(\.flag)
 
     static func main() async {
         switch CommandLine.arguments.dropFirst().first {
@@ -60,6 +60,12 @@ enum Entrypoint {
         }
         await ServiceMain.run(name: "rec-svc", defaultPort: 50063, defaultMetricsPort: 9163, extraFlags: flags) { setup in
             let options = setup.options
+            let weights: RankingWeights
+            do throws(RankingWeights.ConfigurationError) {
+                weights = try RankingWeights.configured { options.value($0) }
+            } catch {
+                throw ServiceOptions.ConfigurationError(error.description)
+            }
             guard let url = options.value("database-url") else {
                 throw ServiceOptions.ConfigurationError("rec-svc needs --database-url or REC_SVC_DATABASE_URL (a libpq connection string or URI)")
             }
@@ -68,7 +74,8 @@ enum Entrypoint {
             try await RecDatabase.migrate(conninfo: url, directory: migrations(options), logger: setup.logger)
             let pool = PostgresPool(conninfo: url, size: poolSize, label: "rec")
             let embeddings = try loadEmbeddings(options, logger: setup.logger, required: false)
-            let runtime = RecRuntime(pool: pool, index: CatalogIndex(), embeddings: embeddings, logger: setup.logger)
+            setup.logger.info("ranking", weights.described.mapValues { $0 as any Sendable })
+            let runtime = RecRuntime(pool: pool, index: CatalogIndex(weights: weights), embeddings: embeddings, logger: setup.logger)
             let health = setup.health
             let sync = CatalogSync(conninfo: url, runtime: runtime, logger: setup.logger) { ready in
                 health.setAll(ready ? .serving : .notServing)

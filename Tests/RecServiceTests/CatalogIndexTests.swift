@@ -252,6 +252,27 @@ import Testing
         #expect(personal.firstIndex(of: 5)! < anonymous.firstIndex(of: 5)!)
     }
 
+    /// The ranking settings come from rec-svc's configuration: each flag sets its own field,
+    /// unset ones keep their defaults, and a value that is not a number in range is refused
+    /// with a message naming the flag.
+    @Test func rankingSettingsComeFromTheConfiguration() throws {
+        #expect(try RankingWeights.configured { _ in nil } == RankingWeights())
+        // Each setting set to a distinct value in its range reads back from its own field.
+        let values = Dictionary(uniqueKeysWithValues: RankingWeights.settings.enumerated().map { index, setting in
+            (setting.flag, setting.range.lowerBound + (setting.range.upperBound - setting.range.lowerBound) * Double(index + 1) / 20)
+        })
+        let configured = try RankingWeights.configured { flag in values[flag].map { " \($0) " } }
+        #expect(configured.described == values)
+        #expect(configured.vector == values["weight-vector"] && configured.b == values["bm25-b"])
+        for (flag, value) in [("weight-stock", "-1"), ("bm25-b", "1.5"), ("weight-text", "nan"), ("bm25-k1", "many"), ("semantic-threshold", "")] {
+            #expect {
+                _ = try RankingWeights.configured { $0 == flag ? value : nil }
+            } throws: { error in
+                "\(error)".hasPrefix("--\(flag) must be a number from ") && "\(error)".hasSuffix("not '\(value)'")
+            }
+        }
+    }
+
     @Test func popularityIsAPrior() {
         let index = Self.index()
         index.setPopularity([6: 1_000])

@@ -4,6 +4,7 @@ statuses, and forget-me."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -16,9 +17,10 @@ import pytest
 from test_services import binary, start
 
 
-@pytest.fixture
-def rec(pb, database_url):
-    process, address = start("rec-svc", "--database-url", database_url)
+@contextlib.contextmanager
+def serving(pb, database_url, *flags):
+    """A rec-svc on the test database, once it is SERVING."""
+    process, address = start("rec-svc", "--database-url", database_url, *flags)
     channel = grpc.insecure_channel(address)
     health = pb.health_pb2_grpc.HealthStub(channel)
     deadline = time.monotonic() + 15
@@ -33,6 +35,12 @@ def rec(pb, database_url):
         channel.close()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
+
+
+@pytest.fixture
+def rec(pb, database_url):
+    with serving(pb, database_url) as server:
+        yield server
 
 
 def rows(pb, lines):
@@ -71,6 +79,29 @@ def test_import_then_search_with_filters_and_facets(pb, rec):
     # Nothing green: the colour filter is relaxed and the reply says so.
     relaxed = stub.Search(pb.rec_pb2.SearchRequest(query="dress", filters=pb.rec_pb2.SearchFilters(color="green")), timeout=10)
     assert list(relaxed.relaxed_filters) == ["color"] and relaxed.total_matches == 4
+
+
+def test_ranking_weights_come_from_the_configuration(pb, database_url):
+    # Only the stock counts: every result scores exactly the stock weight times its stock part
+    # (1 in stock, 0 not), whatever its words, vector, popularity or rating.
+    weights = ["--weight-text", "0", "--weight-vector", "0", "--weight-personal", "0", "--weight-popularity", "0",
+               "--weight-rating", "0", "--weight-stock", "2.5"]
+    with serving(pb, database_url, *weights) as server:
+        server.admin.ImportProducts(rows(pb, [json.dumps(row) for row in CATALOG]), timeout=30)
+        found = server.stub.Search(pb.rec_pb2.SearchRequest(query="dress", page_size=10), timeout=10)
+        assert len(found.results) >= 4
+        assert all(abs(result.score - 2.5 * result.breakdown.stock) < 1e-6 for result in found.results)
+        assert any(abs(result.score - 2.5) < 1e-6 for result in found.results)
+    with serving(pb, database_url) as server:
+        found = server.stub.Search(pb.rec_pb2.SearchRequest(query="dress", page_size=10), timeout=10)
+        assert len({round(result.score, 6) for result in found.results}) > 1
+
+
+def test_a_bad_ranking_weight_exits_2_naming_it():
+    result = subprocess.run([str(binary("rec-svc")), "--database-url", "host=/nonexistent", "--weight-vector", "lots"],
+                            capture_output=True, text=True, timeout=15)
+    assert result.returncode == 2
+    assert "--weight-vector must be a number from 0 to 100, not 'lots'" in result.stderr
 
 
 def test_cart_order_statuses(pb, rec):

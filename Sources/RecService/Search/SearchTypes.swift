@@ -92,8 +92,10 @@ public struct SearchFilterSet: Hashable, Sendable {
     }
 }
 
-/// The weights of the re-ranking blend (rec-svc's `--ranking-config` JSON file overrides
-/// them; see services/rec-svc/README.md).
+/// The weights of the re-ranking blend, the semantic join threshold and BM25's parameters:
+/// rec-svc's `--weight-*`, `--semantic-threshold` and `--bm25-*` flags (or their
+/// `REC_SVC_…` variables, k8s/base/rec-svc/config.env) override the defaults
+/// (`RankingWeights.configured`; services/rec-svc/README.md).
 public struct RankingWeights: Hashable, Sendable {
     public var text: Double = 1.0
     public var vector: Double = 0.6
@@ -109,6 +111,54 @@ public struct RankingWeights: Hashable, Sendable {
     public var b: Double = 0.75
 
     public init() {}
+
+    /// One configurable setting: its flag, what it is and the values it takes.
+    public struct Setting: Sendable {
+        public let flag: String
+        public let help: String
+        public let range: ClosedRange<Double>
+        let keyPath: any WritableKeyPath<RankingWeights, Double> & Sendable
+    }
+
+    /// The settings, in the order `--help` and the README list them.
+    public static let settings: [Setting] = [
+        Setting(flag: "weight-text", help: "weight of BM25 relevance (normalised to the best match)", range: 0...100, keyPath: \.text),
+        Setting(flag: "weight-vector", help: "weight of the query-product text-vector similarity", range: 0...100, keyPath: \.vector),
+        Setting(flag: "weight-personal", help: "weight of the personal score σ(h_u·v_i), centred on 0.5", range: 0...100, keyPath: \.personal),
+        Setting(flag: "weight-popularity", help: "weight of popularity (log of recent events)", range: 0...100, keyPath: \.popularity),
+        Setting(flag: "weight-rating", help: "weight of the rating (shrunk towards the mean by review count)", range: 0...100, keyPath: \.rating),
+        Setting(flag: "weight-stock", help: "weight of being in stock", range: 0...100, keyPath: \.stock),
+        Setting(
+            flag: "semantic-threshold", help: "cosine at which a product the words missed joins the matches", range: -1...1,
+            keyPath: \.semanticThreshold),
+        Setting(flag: "bm25-k1", help: "BM25 term-frequency saturation", range: 0...10, keyPath: \.k1),
+        Setting(flag: "bm25-b", help: "BM25 length normalisation", range: 0...1, keyPath: \.b),
+    ]
+
+    /// A setting that is not a number in its range.
+    public struct ConfigurationError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The defaults with each setting that `value(flag)` gives replaced.
+    public static func configured(_ value: (String) -> String?) throws(ConfigurationError) -> RankingWeights {
+        var weights = RankingWeights()
+        for setting in settings {
+            guard let text = value(setting.flag) else { continue }
+            guard let number = Double(text.trimmed), number.isFinite, setting.range.contains(number) else {
+                throw ConfigurationError(
+                    description: "--\(setting.flag) must be a number from \(Int(setting.range.lowerBound)) to "
+                        + "\(Int(setting.range.upperBound)), not '\(text)'")
+            }
+            weights[keyPath: setting.keyPath] = number
+        }
+        return weights
+    }
+
+    /// Every setting and its value, for the start-up log.
+    public var described: [String: Double] {
+        Dictionary(uniqueKeysWithValues: Self.settings.map { ($0.flag, self[keyPath: $0.keyPath]) })
+    }
 }
 
 /// One search: the query, the filters, the order and the page.
