@@ -71,6 +71,10 @@ public final class CatalogSync: Service {
                 try connection.listen("catalog_changed")
                 try connection.listen("model_changed")
                 try connection.listen("embeddings_changed")
+                try connection.listen("user_vectors_changed")
+                // Changes to users' vectors announced while this replica was not listening
+                // are unknown: its cached copies go.
+                runtime.personal.forgetAllUsers()
                 // LISTEN first, then load: a change committed in between is seen twice, never lost.
                 try reloadAll(connection)
                 backoffMilliseconds = 100
@@ -162,6 +166,9 @@ public final class CatalogSync: Service {
         // Notifications come in commit order, each with the vocabulary version its change made.
         var vocabularyVersion: Int64?
         var catalogVersion: Int64?
+        for notification in notifications where notification.channel == "user_vectors_changed" {
+            runtime.personal.forget(notification.payload)
+        }
         if notifications.contains(where: { $0.channel == "model_changed" }) { try reloadModels(connection) }
         let embedded = notifications.filter { $0.channel == "embeddings_changed" }.flatMap { notification in
             ((try? JSONValue(parsing: notification.payload))?["ids"]?.arrayValue ?? []).compactMap { $0.integer(as: Int64.self) }

@@ -1,7 +1,7 @@
 import Postgres
 import Protos
 import RPCCore
-import RecService
+@testable import RecService
 import TestSupport
 import Testing
 
@@ -84,6 +84,33 @@ import Testing
             #expect(try await rec.rec.search(RecV1.SearchRequest(query: "headphones", userID: "shopper-1")).results.count == 10)
             let versions = try await rec.runtime.pool.query("SELECT version, is_active FROM model_versions ORDER BY created_at")
             #expect(versions.map { $0["is_active"] } == ["f", "t"])
+        }
+    }
+
+    /// Two replicas on one database. Replica b has the shopper's vector cached (it served her
+    /// a personal recommendation); replica a records an event (an online step) and then
+    /// forgets her. Replica b drops its copy after each, through `user_vectors_changed`, and
+    /// stops personalising for her.
+    @Test func everyReplicaDropsAUsersCachedVectorWhenAnotherChangesOrForgetsIt() async throws {
+        try await RecHarness.with { a in
+            let ids = try await Self.seed(a)
+            let version = try await Self.train(a)
+            try await RecHarness.with(conninfo: a.conninfo) { b in
+                try await b.eventually("replica b has the model") { b.runtime.personal.models.contains { $0.version == version } }
+                let model = try #require(b.runtime.personal.models.first { $0.version == version })
+                _ = try await a.rec.recordEvent(RecV1.RecordEventRequest(idempotencyKey: "x1", userID: "xena", type: .purchase, productID: ids["JBL"]![0]))
+                #expect(try await b.rec.recommend(RecV1.RecommendRequest(userID: "xena")).personalized)
+                let first = try #require(model.cachedUserVector("xena"))
+                // An online step on replica a: b's copy goes, and its next read is the new vector.
+                _ = try await a.rec.recordEvent(RecV1.RecordEventRequest(idempotencyKey: "x2", userID: "xena", type: .purchase, productID: ids["JBL"]![1]))
+                try await b.eventually("replica b drops the vector replica a changed") { model.cachedUserVector("xena") == nil }
+                #expect(try await b.rec.recommend(RecV1.RecommendRequest(userID: "xena")).personalized)
+                #expect(try #require(model.cachedUserVector("xena")) != first)
+                // Forgotten on replica a: gone from b too.
+                _ = try await a.rec.forgetUser(RecV1.ForgetUserRequest(userID: "xena"))
+                try await b.eventually("replica b forgets her") { model.cachedUserVector("xena") == nil }
+                #expect(try await !b.rec.recommend(RecV1.RecommendRequest(userID: "xena")).personalized)
+            }
         }
     }
 

@@ -303,6 +303,7 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             query: text(request.query), requestID: text(request.requestID) ?? context.requestID,
             idempotencyKey: text(request.idempotencyKey), occurredAtMs: request.occurredAtMs > 0 ? request.occurredAtMs : nil)
         let personal = runtime.personal
+        let evictions = personal.evictions()
         let stored: (id: Int64, duplicate: Bool, vectors: [(PersonalModel, [Float])])
         do {
             stored = try await runtime.transaction(context) { connection in
@@ -315,7 +316,10 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         } catch let error as RPCError where (error.cause as? PostgresError)?.sqlState == "23503" {
             throw RPCError(code: .notFound, message: "There is no product \(id).")
         }
-        for (model, vector) in stored.vectors { model.remember(request.userID, vector) }
+        for (model, vector) in stored.vectors {
+            // Kept unless a change was announced meanwhile (another replica's step, a forget).
+            if let count = evictions[ObjectIdentifier(model)] { model.remember(request.userID, vector, unlessEvictedSince: count) }
+        }
         if !stored.duplicate { runtime.index.addPopularity(EventStore.popularityWeights[type] ?? 0, to: id) }
         return RecV1.RecordEventResponse(eventID: String(stored.id), duplicate: stored.duplicate)
     }

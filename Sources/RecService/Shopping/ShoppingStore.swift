@@ -411,6 +411,8 @@ public enum ShoppingStore {
             """, [.text(userID)]
         ).first
         let deleted = try connection.query("DELETE FROM users WHERE id = $1 RETURNING id", [.text(userID)])
+        // Every replica drops its cached vectors of the user at commit.
+        try PersonalModels.announceChange(of: userID, connection)
         var response = RecV1.ForgetUserResponse()
         response.existed = !deleted.isEmpty
         response.eventsDeleted = Int32(counts?["events"] ?? "") ?? 0

@@ -14,7 +14,10 @@ public final class PersonalModel: Sendable {
     public let version: String
     public let kind: Kind
     public let items: VectorIndex
-    private let users = Mutex<[String: [Float]]>([:])
+    /// Users' vectors kept in memory, and a count of evictions: a vector read from the
+    /// database is kept only if no eviction happened while it was read, so a change committed
+    /// meanwhile (and announced on `user_vectors_changed`) never leaves a stale copy here.
+    private let users = Mutex<(vectors: [String: [Float]], evictions: UInt64)>(([:], 0))
     /// Users kept in memory; past it the cache starts over (the database has them all).
     static let userCacheLimit = 200_000
 
@@ -28,25 +31,43 @@ public final class PersonalModel: Sendable {
 
     /// The user's vector: from the cache, else from PostgreSQL; nil when the user has none.
     func userVector(_ userID: String, _ connection: PostgresConnection) throws -> [Float]? {
-        if let cached = users.withLock({ $0[userID] }) { return cached }
+        let (cached, evictions) = users.withLock { ($0.vectors[userID], $0.evictions) }
+        if let cached { return cached }
         let row = try connection.query(
             "SELECT vector FROM user_vectors WHERE user_id = $1 AND model_version = $2", [.text(userID), .text(version)]
         ).first
         guard let vector = row?["vector"].flatMap(VectorMath.floats(byteaHex:)), vector.count == dimensions else { return nil }
-        remember(userID, vector)
+        remember(userID, vector, unlessEvictedSince: evictions)
         return vector
     }
 
-    func cachedUserVector(_ userID: String) -> [Float]? { users.withLock { $0[userID] } }
+    func cachedUserVector(_ userID: String) -> [Float]? { users.withLock { $0.vectors[userID] } }
 
-    func remember(_ userID: String, _ vector: [Float]) {
+    /// The eviction count, to pass to `remember` for a vector about to be read or written.
+    var evictions: UInt64 { users.withLock { $0.evictions } }
+
+    /// Keeps the user's vector, unless an eviction happened since `evictions` was read.
+    func remember(_ userID: String, _ vector: [Float], unlessEvictedSince evictions: UInt64) {
         users.withLock { cache in
-            if cache.count >= Self.userCacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[userID] = vector
+            guard cache.evictions == evictions else { return }
+            if cache.vectors.count >= Self.userCacheLimit { cache.vectors.removeAll(keepingCapacity: true) }
+            cache.vectors[userID] = vector
         }
     }
 
-    func forget(_ userID: String) { _ = users.withLock { $0.removeValue(forKey: userID) } }
+    func forget(_ userID: String) {
+        users.withLock { cache in
+            cache.vectors.removeValue(forKey: userID)
+            cache.evictions &+= 1
+        }
+    }
+
+    func forgetAllUsers() {
+        users.withLock { cache in
+            cache.vectors.removeAll()
+            cache.evictions &+= 1
+        }
+    }
 }
 
 /// The active personal models (at most one per kind) and the online update.
@@ -144,10 +165,27 @@ public final class PersonalModels: Sendable {
                 """, [.text(userID), .text(model.version), .int(Int64(model.dimensions)), .bytes(VectorMath.bytes(stepped))])
             updated.append((model, stepped))
         }
+        if !updated.isEmpty { try Self.announceChange(of: userID, connection) }
         return updated
     }
 
-    func forget(_ userID: String) { for model in models { model.forget(userID) } }
+    /// Tells every replica, at commit, that the user's vectors changed or are gone: each drops
+    /// its cached copy (`CatalogSync` listens on `user_vectors_changed`; the payload is the
+    /// pseudonymous user id).
+    static func announceChange(of userID: String, _ connection: PostgresConnection) throws {
+        try connection.query("SELECT pg_notify('user_vectors_changed', $1)", [.text(userID)])
+    }
+
+    /// Drops the user's cached vectors (each model then reads them from PostgreSQL again).
+    public func forget(_ userID: String) { for model in models { model.forget(userID) } }
+
+    /// Drops every cached user vector: what was announced while nobody listened is unknown.
+    public func forgetAllUsers() { for model in models { model.forgetAllUsers() } }
+
+    /// Each model's eviction count, for `remember(_:_:unlessEvictedSince:)` after a write.
+    func evictions() -> [ObjectIdentifier: UInt64] {
+        Dictionary(uniqueKeysWithValues: models.map { (ObjectIdentifier($0), $0.evictions) })
+    }
 }
 
 extension VectorIndex {
