@@ -49,7 +49,10 @@ import Testing
     @Test func clicksOnABrandRankItHigherForThatUserThanForAnonymous() async throws {
         try await RecHarness.with { rec in
             let ids = try await Self.seed(rec)
+            #expect(try await rec.admin.stats(RecV1.StatsRequest()).modelVersion == "bm25-v1")
             let version = try await Self.train(rec)
+            // Stats names the model that now ranks, as Search does.
+            #expect(try await rec.admin.stats(RecV1.StatsRequest()).modelVersion.contains(version))
             let bose = Set(ids["Bose"]!)
             func boseRanks(_ userID: String) async throws -> [Int] {
                 let response = try await rec.rec.search(RecV1.SearchRequest(query: "wireless headphones", userID: userID, pageSize: 20))

@@ -50,6 +50,22 @@ import Testing
             #expect(cheap.results.map { $0.product!.sku }.first == "t-2")
             #expect(cheap.results.allSatisfy { $0.product!.price <= 100 })
 
+            // Similar items are the nearest by text vector: for the headphones, every other
+            // product in the order of its cosine with them (no other product shares a word or a
+            // category with them, so a search by words would find none), the trail shoes'
+            // nearest being the road shoes.
+            let model = try #require(rec.runtime.personal.models.first { $0.kind == .textEmbedding })
+            for (sku, title) in [("t-6", "Noise Cancelling Headphones"), ("t-1", "Trail Running Shoes")] {
+                let product = try await rec.rec.getProduct(RecV1.GetProductRequest(sku: sku))
+                let similar = try await rec.rec.similarItems(RecV1.SimilarItemsRequest(productID: product.id, limit: 5))
+                let vector = try #require(model.items.vector(of: Int64(product.id)!))
+                let byCosine = model.items.exactSearch(vector, k: 6).map { String($0.id) }.filter { $0 != product.id }
+                #expect(similar.items.map { $0.product!.id } == byCosine, "\(sku)")
+                #expect(similar.items.allSatisfy { $0.why == "similar to \(title)" && ($0.breakdown?.vector ?? 0) != 0 })
+            }
+            let trail = try await rec.rec.getProduct(RecV1.GetProductRequest(sku: "t-1"))
+            #expect(try await rec.rec.similarItems(RecV1.SimilarItemsRequest(productID: trail.id, limit: 1)).items.first?.product?.sku == "t-2")
+
             // An edited title is embedded again and reaches the index.
             var product = try await rec.rec.getProduct(RecV1.GetProductRequest(sku: "t-4"))
             product.title = "Cast Iron Skillet"

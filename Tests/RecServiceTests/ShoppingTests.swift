@@ -145,6 +145,29 @@ import Testing
         }
     }
 
+    /// Frequently bought together: the products in the same orders, by how many orders, a
+    /// deleted product left out before the limit is applied.
+    @Test func boughtTogetherCountsSharedOrders() async throws {
+        try await RecHarness.with { rec in
+            let ids = try await Self.seed(rec)
+            try await rec.importJSONL([productLine("s-4", "Headphone Stand", price: 19, brand: "Anker", category: "Electronics/Accessories", stock: 50)])
+            let stand = try await rec.rec.getProduct(RecV1.GetProductRequest(sku: "s-4")).id
+            for (user, others) in [("u1", [stand]), ("u2", [stand, ids["s-2"]!]), ("u3", [ids["s-2"]!]), ("u4", [ids["s-3"]!])] {
+                for product in [ids["s-1"]!] + others { _ = try await rec.rec.addToCart(RecV1.AddToCartRequest(userID: user, productID: product)) }
+                _ = try await rec.rec.checkout(RecV1.CheckoutRequest(userID: user, shippingAddress: "1 Main St"))
+            }
+            func together(_ limit: Int32) async throws -> [(String, String)] {
+                try await rec.rec.similarItems(RecV1.SimilarItemsRequest(productID: ids["s-1"]!, limit: limit, similarity: .boughtTogether))
+                    .items.map { ($0.product!.sku, $0.why) }
+            }
+            // Two orders each for the stand and the cable (ties by id: the cable was imported first), one for the record.
+            #expect(try await together(10).map(\.0) == ["s-2", "s-4", "s-3"])
+            #expect(try await together(10).first?.1 == "bought together with Sony WH-1000XM5 Headphones in 2 orders")
+            _ = try await rec.admin.deleteProduct(RecV1.DeleteProductRequest(sku: "s-2"))
+            #expect(try await together(2).map(\.0) == ["s-4", "s-3"])
+        }
+    }
+
     @Test func forgetMeLeavesNoRowsOfTheUser() async throws {
         try await RecHarness.with { rec in
             let ids = try await Self.seed(rec)

@@ -303,7 +303,8 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
         response.events = Int64(row?["events"] ?? "") ?? 0
         response.orders = int("orders")
         response.vocabularyVersion = Int64(row?["vocabulary_version"] ?? "") ?? 0
-        response.modelVersion = "bm25-v1"
+        // What ranks searches now: BM25, plus each active model version (as Search reports it).
+        response.modelVersion = runtime.personal.versionDescription
         response.lastImportAtMs = Int64(row?["last_import_ms"] ?? "") ?? 0
         return response
     }

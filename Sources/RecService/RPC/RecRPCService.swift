@@ -150,6 +150,34 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         }
     }
 
+    /// Alternatives in embedding space: the products whose all-MiniLM-L6-v2 text vectors are
+    /// nearest to this one's (the space hybrid search uses), so "Trail Running Shoes" finds
+    /// sneakers that share no word with it. With a shopper, their personal score nudges the
+    /// order (±0.1 at most, against similarities of about 0.3 to 0.9). nil when there are no
+    /// text vectors or this product has none yet.
+    func similarByTextVector(_ product: CatalogProduct, limit: Int, userID: String) async -> [RecV1.RankedProduct]? {
+        guard let model = runtime.personal.models.first(where: { $0.kind == .textEmbedding }),
+            let vector = model.items.vector(of: product.id)
+        else { return nil }
+        let index = runtime.index
+        let wanted = limit + limit / 2
+        let neighbors = model.items.search(vector, k: wanted, ef: max(wanted, 64), quantized: true) { id in
+            id != product.id && index.product(id: id) != nil
+        }
+        let personal = await personalScorer(userID)
+        let ranked = neighbors.compactMap { neighbor -> (product: CatalogProduct, score: Double, parts: RecV1.ScoreBreakdown)? in
+            guard let other = index.product(id: neighbor.id) else { return nil }
+            var parts = RecV1.ScoreBreakdown()
+            parts.vector = neighbor.score
+            parts.personal = personal?(neighbor.id) ?? 0.5
+            return (other, Double(parts.vector) + 0.2 * Double(parts.personal - 0.5), parts)
+        }
+        .sorted { $0.score > $1.score || ($0.score == $1.score && $0.product.id < $1.product.id) }
+        return ranked.prefix(limit).map { found in
+            RecV1.RankedProduct(product: found.product.proto, score: found.score, why: "similar to \(product.title)", breakdown: found.parts)
+        }
+    }
+
     public func similarItems(request: RecV1.SimilarItemsRequest, context: ServerContext) async throws
         -> RecV1.SimilarItemsResponse
     {
@@ -166,7 +194,8 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
                     """
                     SELECT b.product_id, count(DISTINCT b.order_id) AS orders
                       FROM order_items a JOIN order_items b ON b.order_id = a.order_id AND b.product_id <> a.product_id
-                     WHERE a.product_id = $1 AND b.product_id IS NOT NULL
+                      JOIN products p ON p.id = b.product_id AND p.deleted_at IS NULL
+                     WHERE a.product_id = $1
                      GROUP BY b.product_id ORDER BY orders DESC, b.product_id LIMIT $2
                     """, [.int(id), .int(Int64(limit))])
             }
@@ -181,8 +210,12 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         case .unrecognized(let value):
             throw RPCError(code: .invalidArgument, message: "Unknown similarity \(value).")
         default:
-            // Alternatives: the same kind of product, closest by text, widening the category
-            // from the full path to its top level when the path alone has too few.
+            if let nearest = await similarByTextVector(product, limit: limit, userID: request.userID), !nearest.isEmpty {
+                response.items = nearest
+                break
+            }
+            // Without text vectors: the same kind of product, closest by words, widening the
+            // category from the full path to its top level when the path alone has too few.
             let segments = product.category.split(separator: "/").map(String.init)
             var found: [Int64: SearchHit] = [:]
             var order: [Int64] = []
