@@ -117,6 +117,28 @@ import Testing
         }
     }
 
+    /// A purchase moves h_u towards the item; returning it moves h_u away: the personal score
+    /// σ(h_u·v_i) of that product falls, and both events took a step.
+    @Test func aReturnMovesTheShopperAwayFromTheProduct() async throws {
+        try await RecHarness.with { rec in
+            let ids = try await Self.seed(rec)
+            let version = try await Self.train(rec)
+            let product = ids["JBL"]![0]
+            func score() async throws -> Float {
+                let scorer = try await rec.runtime.pool.withConnection { try rec.runtime.personal.personalScorer(userID: "rita", $0) }
+                return try #require(scorer?(Int64(product)!))
+            }
+            _ = try await rec.rec.recordEvent(RecV1.RecordEventRequest(idempotencyKey: "r1", userID: "rita", type: .purchase, productID: product))
+            let bought = try await score()
+            _ = try await rec.rec.recordEvent(RecV1.RecordEventRequest(idempotencyKey: "r2", userID: "rita", type: .return, productID: product))
+            let returned = try await score()
+            #expect(returned < bought, "σ after the purchase \(bought), after the return \(returned)")
+            let steps = try await rec.runtime.pool.query(
+                "SELECT online_steps FROM user_vectors WHERE user_id = 'rita' AND model_version = $1", [.text(version)])
+            #expect(steps.first?.int("online_steps") == 2)
+        }
+    }
+
     @Test func forgettingAUserDropsTheirVectors() async throws {
         try await RecHarness.with { rec in
             let ids = try await Self.seed(rec)

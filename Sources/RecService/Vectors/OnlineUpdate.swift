@@ -18,16 +18,21 @@ public enum OnlineUpdate {
         public init() {}
     }
 
-    /// How strongly an event counts: the step is scaled by it (a purchase says more than a view).
+    /// How strongly an event counts: the step is scaled by it (a purchase says more than a view,
+    /// and a return as much as a purchase, the other way).
     public static func weight(of type: String) -> Float {
         switch type {
-        case "purchase": 1.5
+        case "purchase", "return": 1.5
         case "add_to_cart": 1.0
         case "click": 0.6
         case "view": 0.2
         default: 0
         }
     }
+
+    /// The label r of an event's item: 1 for an interaction, 0 for a return (the shopper
+    /// did not want it: the step moves h_u away from the item).
+    public static func label(of type: String) -> Float { type == "return" ? 0 : 1 }
 
     /// The loss L(h) for one observation.
     public static func loss(user h: [Float], item v: [Float], label r: Float, regularization λ: Float) -> Float {

@@ -137,7 +137,8 @@ public final class PersonalModels: Sendable {
     }
 
     /// The online step of every active model for one stored event, in the event's transaction:
-    /// h_u moves towards the item (label 1) and away from a few sampled items (label 0).
+    /// h_u moves towards the item (label 1) and away from a few sampled items (label 0), or
+    /// for a return away from the item.
     /// - Returns: the updated vectors, to cache after commit.
     func recordStep(
         userID: String, productID: Int64, type: String, eventID: Int64, _ connection: PostgresConnection
@@ -152,9 +153,14 @@ public final class PersonalModels: Sendable {
                 [.text(userID), .text(model.version)]
             ).first?["vector"].flatMap(VectorMath.floats(byteaHex:))
             let h = stored?.count == model.dimensions ? stored! : [Float](repeating: 0, count: model.dimensions)
-            var observations: [(item: [Float], label: Float, weight: Float)] = [(item, 1, weight)]
-            for negative in model.items.sampleVectors(count: Self.negativesPerEvent, seed: UInt64(bitPattern: eventID), excluding: productID) {
-                observations.append((negative, 0, weight * 0.5))
+            let label = OnlineUpdate.label(of: type)
+            var observations: [(item: [Float], label: Float, weight: Float)] = [(item, label, weight)]
+            // An interaction also learns from a few items the user did not pick; a return is
+            // itself the negative.
+            if label > 0 {
+                for negative in model.items.sampleVectors(count: Self.negativesPerEvent, seed: UInt64(bitPattern: eventID), excluding: productID) {
+                    observations.append((negative, 0, weight * 0.5))
+                }
             }
             let stepped = OnlineUpdate.step(user: h, observations: observations, settings: settings)
             try connection.query(
