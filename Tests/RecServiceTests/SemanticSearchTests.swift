@@ -66,6 +66,18 @@ import Testing
             let trail = try await rec.rec.getProduct(RecV1.GetProductRequest(sku: "t-1"))
             #expect(try await rec.rec.similarItems(RecV1.SimilarItemsRequest(productID: trail.id, limit: 1)).items.first?.product?.sku == "t-2")
 
+            // Reindexing the vectors queues every product for the encoder (the current vectors
+            // serve meanwhile) and rebuilds the vector index; the lexical index is left alone.
+            let reindexed = try await rec.admin.reindex(RecV1.ReindexRequest(vectors: true))
+            #expect(reindexed.productsIndexed == 6)
+            let meanwhile = try await rec.rec.search(RecV1.SearchRequest(query: "sneakers")).results.first?.product?.sku
+            #expect(meanwhile == "t-1" || meanwhile == "t-2")
+            #expect(try await rec.runtime.pool.withConnection { try worker.embedPending($0) } == 6)
+            try await rec.eventually("the vector index is rebuilt with every vector") {
+                rec.runtime.personal.models.first { $0.kind == .textEmbedding }?.items.count == 6
+            }
+            #expect(try await rec.admin.reindex(RecV1.ReindexRequest()).productsIndexed == 6)
+
             // An edited title is embedded again and reaches the index.
             var product = try await rec.rec.getProduct(RecV1.GetProductRequest(sku: "t-4"))
             product.title = "Cast Iron Skillet"

@@ -251,16 +251,37 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
         return results
     }
 
+    /// `lexical` (or neither flag): rebuilds this replica's in-memory catalog index (BM25,
+    /// filters, facets, popularity) from PostgreSQL. `vectors`: marks every item text vector
+    /// stale, so the embedding worker encodes them all again in the background (the current
+    /// vectors serve until each is replaced), and tells every replica to rebuild its vector
+    /// indexes from PostgreSQL now (`NOTIFY model_changed`).
     public func reindex(request: RecV1.ReindexRequest, context: ServerContext) async throws -> RecV1.ReindexResponse {
         let start = ContinuousClock.now
-        let (products, popularity, version) = try await runtime.transaction(context) { connection in
-            (try CatalogStore.allProducts(connection), try EventStore.popularity(connection), try CatalogStore.versions(connection).vocabulary)
+        let lexical = request.lexical || !request.vectors
+        let vectors = request.vectors
+        let (products, popularity, queued, version) = try await runtime.transaction(context) { connection in
+            var queued = 0
+            if vectors {
+                queued = try connection.query(
+                    "UPDATE item_embeddings SET text_hash = '', updated_at = '-infinity' WHERE model_version = $1 RETURNING product_id",
+                    [.text(TextEmbeddings.version)]
+                ).count
+                try connection.query("SELECT pg_notify('model_changed', 'reindex')")
+            }
+            let version = try CatalogStore.versions(connection).vocabulary
+            guard lexical else { return ([CatalogProduct](), [Int64: Float](), queued, version) }
+            return (try CatalogStore.allProducts(connection), try EventStore.popularity(connection), queued, version)
         }
-        runtime.index.rebuild(products)
-        runtime.index.setPopularity(popularity)
+        if lexical {
+            runtime.index.rebuild(products)
+            runtime.index.setPopularity(popularity)
+        }
+        if vectors { runtime.logger.info("reindex: item text vectors queued for encoding", ["count": queued]) }
         let elapsed = ContinuousClock.now - start
         return RecV1.ReindexResponse(
-            productsIndexed: Int32(products.count),
+            // The products put in the lexical index, or with only `vectors` the vectors queued.
+            productsIndexed: Int32(lexical ? products.count : queued),
             elapsedSeconds: elapsed.inSeconds,
             vocabularyVersion: version)
     }
