@@ -69,4 +69,50 @@ import Testing
             for error in response.errors { #expect(!error.message.isEmpty) }
         }
     }
+
+    /// Through the Search RPC on the demo catalog in PostgreSQL: each filter holds for every
+    /// result and narrows the matches, and each sort orders the page by its key.
+    @Test func everyFilterAndSortThroughTheRPC() async throws {
+        let conninfo = try await TestDatabase.makeDatabase()
+        try await RecDatabase.migrate(conninfo: conninfo, directory: RecHarness.migrations, logger: RecHarness.logger)
+        _ = try await DemoLoader.load(directory: Self.directory, conninfo: conninfo, logger: RecHarness.logger)
+        try await RecHarness.with(conninfo: conninfo) { rec in
+            func search(_ query: String, _ configure: (inout RecV1.SearchFilters) -> Void = { _ in }, sort: RecV1.Sort = .relevance)
+                async throws -> RecV1.SearchResponse
+            {
+                var filters = RecV1.SearchFilters()
+                configure(&filters)
+                return try await rec.rec.search(RecV1.SearchRequest(query: query, filters: filters, sort: sort, pageSize: 50))
+            }
+            func values(_ product: RecV1.Product, _ name: String) -> [String] {
+                product.attributes.filter { $0.name == name }.map { $0.value.lowercased() }
+            }
+            let unfiltered = try await search("shirt")
+            let cases: [(String, (inout RecV1.SearchFilters) -> Void, (RecV1.Product) -> Bool)] = [
+                ("category", { $0.category = "Men" }, { $0.category.hasPrefix("Men/") }),
+                ("brand", { $0.brand = "Nike" }, { $0.brand == "Nike" }),
+                ("color", { $0.color = "white" }, { values($0, "color").contains { $0.contains("white") } }),
+                ("size", { $0.size = "XL" }, { values($0, "size").contains("xl") }),
+                ("material", { $0.material = "cotton" }, { values($0, "material").contains { $0.contains("cotton") } }),
+                ("price range", { $0.priceMin = 20; $0.priceMax = 40 }, { (20...40).contains($0.price) }),
+                ("rating", { $0.ratingMin = 4.5 }, { $0.rating >= 4.5 }),
+                ("in stock", { $0.inStockOnly = true }, { $0.stock > 0 }),
+            ]
+            for (name, configure, holds) in cases {
+                let response = try await search("shirt", configure)
+                #expect(response.relaxedFilters.isEmpty, "\(name): relaxed \(response.relaxedFilters)")
+                #expect(!response.results.isEmpty && response.results.allSatisfy { holds($0.product!) }, "\(name)")
+                #expect(response.totalMatches <= unfiltered.totalMatches, "\(name)")
+            }
+            let sorts: [(RecV1.Sort, (RecV1.Product, RecV1.Product) -> Bool)] = [
+                (.priceAsc, { $0.price <= $1.price }), (.priceDesc, { $0.price >= $1.price }),
+                (.ratingDesc, { $0.rating >= $1.rating }), (.newest, { $0.createdAtMs >= $1.createdAtMs }),
+            ]
+            for (sort, inOrder) in sorts {
+                let products = try await search("shoes", sort: sort).results.map { $0.product! }
+                #expect(products.count == 50 && zip(products, products.dropFirst()).allSatisfy(inOrder), "\(sort)")
+            }
+        }
+    }
+
 }
