@@ -214,20 +214,25 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
                 response.items = nearest
                 break
             }
-            // Without text vectors: the same kind of product, closest by words, widening the
-            // category from the full path to its top level when the path alone has too few.
+            // Without text vectors: the same kind of product, those sharing its words first,
+            // then the rest of its category by the ranking's priors (popularity, rating,
+            // stock), widening the category from the full path to its top level when the path
+            // alone has too few.
             let segments = product.category.split(separator: "/").map(String.init)
             var found: [Int64: SearchHit] = [:]
             var order: [Int64] = []
+            let words = [product.title, product.brand].joined(separator: " ")
             for depth in stride(from: segments.count, through: 0, by: -1) where order.count < limit {
                 var filters = SearchFilterSet()
                 if depth > 0 { filters.category = segments.prefix(depth).joined(separator: "/") }
-                let text = [product.title, product.brand].joined(separator: " ")
-                let outcome = runtime.index.search(SearchQuery(text: text, filters: filters, page: 0, pageSize: limit + 1))
-                for var hit in outcome.hits where hit.product.id != id && found[hit.product.id] == nil {
-                    hit.why = "similar to \(product.title)"
-                    found[hit.product.id] = hit
-                    order.append(hit.product.id)
+                for text in depth > 0 ? [words, ""] : [words] where order.count < limit {
+                    let outcome = runtime.index.search(SearchQuery(text: text, filters: filters, page: 0, pageSize: limit + 1))
+                    guard outcome.relaxedFilters.isEmpty else { continue }
+                    for var hit in outcome.hits where hit.product.id != id && found[hit.product.id] == nil {
+                        hit.why = "similar to \(product.title)"
+                        found[hit.product.id] = hit
+                        order.append(hit.product.id)
+                    }
                 }
             }
             response.items = order.prefix(limit).compactMap { found[$0].map(Self.ranked) }
