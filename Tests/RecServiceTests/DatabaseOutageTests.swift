@@ -1,4 +1,5 @@
 import Postgres
+import Synchronization
 import Protos
 import RPCCore
 import RecService
@@ -26,10 +27,12 @@ import Testing
             // A writer records events all through the outage, one every 20 ms: each is either
             // acknowledged or refused with UNAVAILABLE, and the refused ones are retried with
             // their idempotency key once PostgreSQL is back.
+            // Stopped by a flag, not by cancelling the task: a cancelled call ends CANCELLED.
+            let stop = StopFlag()
             let writer = Task { () -> (acknowledged: [String], refused: [(key: String, code: StatusCode)], attempts: Int) in
                 var acknowledged: [String] = [], refused: [(key: String, code: StatusCode)] = []
                 var attempts = 0
-                while !Task.isCancelled {
+                while !stop.isSet {
                     let key = "during-\(attempts)"
                     attempts += 1
                     do {
@@ -65,7 +68,7 @@ import Testing
             try await TestSupport.onOwnThread { try cluster.start() }
             try await rec.eventually("health SERVING again", timeout: .seconds(20)) { rec.health.status(of: "") == .serving }
             try await Task.sleep(for: .milliseconds(200))
-            writer.cancel()
+            stop.set()
             let during = await writer.value
             #expect(!during.refused.isEmpty, "the writer ran through the outage: \(during.attempts) attempts, \(during.acknowledged.count) acknowledged")
             #expect(during.refused.allSatisfy { $0.code == .unavailable }, "\(during.refused.map(\.code))")
@@ -91,4 +94,11 @@ import Testing
             #expect(rec.runtime.pool.statistics.connectionErrorsTotal > 0)
         }
     }
+}
+
+/// A flag one task sets and another polls.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

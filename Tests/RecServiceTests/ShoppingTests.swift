@@ -145,6 +145,22 @@ import Testing
         }
     }
 
+    /// Cold start: a shopper with no history gets recommendations from what they asked for,
+    /// or without a query from what is popular, and they are not called personal.
+    @Test func coldStartRecommendsFromTheQueryThenPopularity() async throws {
+        try await RecHarness.with { rec in
+            let ids = try await Self.seed(rec)
+            let asked = try await rec.rec.recommend(RecV1.RecommendRequest(userID: "newcomer", limit: 3, query: "headphones"))
+            #expect(!asked.personalized && asked.items.map { $0.product!.sku } == ["s-1"])
+            // The cable is the most viewed.
+            for number in 0..<5 {
+                _ = try await rec.rec.recordEvent(RecV1.RecordEventRequest(idempotencyKey: "p\(number)", userID: "other", type: .view, productID: ids["s-2"]!))
+            }
+            let popular = try await rec.rec.recommend(RecV1.RecommendRequest(userID: "someone-new", limit: 3))
+            #expect(!popular.personalized && popular.items.count == 3 && popular.items.first?.product?.sku == "s-2")
+        }
+    }
+
     /// Frequently bought together: the products in the same orders, by how many orders, a
     /// deleted product left out before the limit is applied.
     @Test func boughtTogetherCountsSharedOrders() async throws {
