@@ -874,9 +874,10 @@ public struct SemanticQuery: Sendable {
     public var exactFilteredLimit = 10_000
     /// Whether the vector side reads the items' int8 codes rather than their floats, a
     /// quarter of the memory reads: the graph walk and the exact filtered scan pick their
-    /// neighbours on the codes and rescore them on the floats (`VectorIndex.search(quantized:)`,
-    /// `VectorIndex.nearest(_:among:k:)`), and the lexical matches' similarities are the codes'
-    /// estimates (`VectorIndex.approximateScores`, within about 0.01).
+    /// neighbours on the codes (`VectorIndex.search(quantized:)`,
+    /// `VectorIndex.nearest(_:among:k:)`; rescored on the floats only with `exactScores`), and
+    /// the lexical matches' similarities are the codes' estimates
+    /// (`VectorIndex.approximateScores`, within about 0.01).
     public var quantized = true
     /// With `quantized`, whether the neighbours found on the codes are rescored on the floats
     /// (`VectorIndex.search(estimates:)`). Off, their similarities are the codes' estimates,
