@@ -101,17 +101,30 @@ import Testing
             try await RecHarness.with(conninfo: a.conninfo) { b in
                 try await b.eventually("replica b has the model") { b.runtime.personal.models.contains { $0.version == version } }
                 let model = try #require(b.runtime.personal.models.first { $0.version == version })
-                _ = try await a.rec.recordEvent(RecV1.RecordEventRequest(idempotencyKey: "x1", userID: "xena", type: .purchase, productID: ids["JBL"]![0]))
+                // Each change on replica a is waited for on b by its eviction count, so a late
+                // notification cannot land between the steps below.
+                func changedOnA(_ change: () async throws -> Void) async throws {
+                    let before = model.evictions(of: "xena")
+                    try await change()
+                    try await b.eventually("replica b hears the change") { model.evictions(of: "xena") > before }
+                }
+                try await changedOnA {
+                    _ = try await a.rec.recordEvent(
+                        RecV1.RecordEventRequest(idempotencyKey: "x1", userID: "xena", type: .purchase, productID: ids["JBL"]![0]))
+                }
                 #expect(try await b.rec.recommend(RecV1.RecommendRequest(userID: "xena")).personalized)
                 let first = try #require(model.cachedUserVector("xena"))
                 // An online step on replica a: b's copy goes, and its next read is the new vector.
-                _ = try await a.rec.recordEvent(RecV1.RecordEventRequest(idempotencyKey: "x2", userID: "xena", type: .purchase, productID: ids["JBL"]![1]))
-                try await b.eventually("replica b drops the vector replica a changed") { model.cachedUserVector("xena") == nil }
+                try await changedOnA {
+                    _ = try await a.rec.recordEvent(
+                        RecV1.RecordEventRequest(idempotencyKey: "x2", userID: "xena", type: .purchase, productID: ids["JBL"]![1]))
+                }
+                #expect(model.cachedUserVector("xena") == nil)
                 #expect(try await b.rec.recommend(RecV1.RecommendRequest(userID: "xena")).personalized)
                 #expect(try #require(model.cachedUserVector("xena")) != first)
                 // Forgotten on replica a: gone from b too.
-                _ = try await a.rec.forgetUser(RecV1.ForgetUserRequest(userID: "xena"))
-                try await b.eventually("replica b forgets her") { model.cachedUserVector("xena") == nil }
+                try await changedOnA { _ = try await a.rec.forgetUser(RecV1.ForgetUserRequest(userID: "xena")) }
+                #expect(model.cachedUserVector("xena") == nil)
                 #expect(try await !b.rec.recommend(RecV1.RecommendRequest(userID: "xena")).personalized)
             }
         }
@@ -136,6 +149,20 @@ import Testing
             let steps = try await rec.runtime.pool.query(
                 "SELECT online_steps FROM user_vectors WHERE user_id = 'rita' AND model_version = $1", [.text(version)])
             #expect(steps.first?.int("online_steps") == 2)
+
+            // A checkout's purchases and a requested return take their steps too.
+            let other = ids["Sony"]![0]
+            _ = try await rec.rec.addToCart(RecV1.AddToCartRequest(userID: "sam", productID: other))
+            let order = try await rec.rec.checkout(RecV1.CheckoutRequest(userID: "sam", shippingAddress: "3 Oak Road"))
+            let boughtOnce = try await rec.runtime.pool.withConnection { try rec.runtime.personal.personalScorer(userID: "sam", $0) }
+            let afterPurchase = try #require(boughtOnce?(Int64(other)!))
+            try await rec.runtime.pool.query("UPDATE orders SET status = 'delivered', delivered_at = now() WHERE id = $1", [.int(Int64(order.id)!)])
+            _ = try await rec.rec.requestReturn(RecV1.RequestReturnRequest(orderID: order.id, userID: "sam", productIDs: [other], reason: "too small"))
+            let returnedOnce = try await rec.runtime.pool.withConnection { try rec.runtime.personal.personalScorer(userID: "sam", $0) }
+            #expect(try #require(returnedOnce?(Int64(other)!)) < afterPurchase)
+            let samSteps = try await rec.runtime.pool.query(
+                "SELECT online_steps FROM user_vectors WHERE user_id = 'sam' AND model_version = $1", [.text(version)])
+            #expect(samSteps.first?.int("online_steps") == 2)
         }
     }
 

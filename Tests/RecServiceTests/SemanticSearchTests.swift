@@ -68,13 +68,15 @@ import Testing
 
             // Reindexing the vectors queues every product for the encoder (the current vectors
             // serve meanwhile) and rebuilds the vector index; the lexical index is left alone.
+            let loaded = try #require(rec.runtime.personal.models.first { $0.kind == .textEmbedding })
             let reindexed = try await rec.admin.reindex(RecV1.ReindexRequest(vectors: true))
             #expect(reindexed.productsIndexed == 6)
             let meanwhile = try await rec.rec.search(RecV1.SearchRequest(query: "sneakers")).results.first?.product?.sku
             #expect(meanwhile == "t-1" || meanwhile == "t-2")
             #expect(try await rec.runtime.pool.withConnection { try worker.embedPending($0) } == 6)
             try await rec.eventually("the vector index is rebuilt with every vector") {
-                rec.runtime.personal.models.first { $0.kind == .textEmbedding }?.items.count == 6
+                guard let rebuilt = rec.runtime.personal.models.first(where: { $0.kind == .textEmbedding }) else { return false }
+                return rebuilt !== loaded && rebuilt.items.count == 6
             }
             #expect(try await rec.admin.reindex(RecV1.ReindexRequest()).productsIndexed == 6)
 

@@ -264,7 +264,11 @@ public struct CatalogAdminRPCService: RecV1.CatalogAdmin.ServiceProtocol {
             var queued = 0
             if vectors {
                 queued = try connection.query(
-                    "UPDATE item_embeddings SET text_hash = '', updated_at = '-infinity' WHERE model_version = $1 RETURNING product_id",
+                    """
+                    UPDATE item_embeddings e SET text_hash = '', updated_at = '-infinity'
+                      FROM products p WHERE e.model_version = $1 AND p.id = e.product_id AND p.deleted_at IS NULL
+                    RETURNING e.product_id
+                    """,
                     [.text(TextEmbeddings.version)]
                 ).count
                 try connection.query("SELECT pg_notify('model_changed', 'reindex')")

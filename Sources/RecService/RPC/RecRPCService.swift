@@ -78,6 +78,9 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             for row in rows {
                 guard let id = Int64(row["product_id"] ?? ""), let product = runtime.index.product(id: id) else { continue }
                 seen.insert(id)
+                // A returned product says what the shopper did not want: no interest in its
+                // category or brand from it.
+                guard row["type"] != "return" else { continue }
                 let weight = Double(EventStore.popularityWeights[row["type"] ?? ""] ?? 0.5)
                 history.append((product.category, product.brand, weight))
             }
@@ -341,7 +344,7 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             query: text(request.query), requestID: text(request.requestID) ?? context.requestID,
             idempotencyKey: text(request.idempotencyKey), occurredAtMs: request.occurredAtMs > 0 ? request.occurredAtMs : nil)
         let personal = runtime.personal
-        let evictions = personal.evictions()
+        let evictions = personal.evictions(of: request.userID)
         let stored: (id: Int64, duplicate: Bool, vectors: [(PersonalModel, [Float])])
         do {
             stored = try await runtime.transaction(context) { connection in
@@ -401,7 +404,7 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         let requestID = context.requestID
         let (order, products) = try await runtime.transaction(context) { connection in
             let order = try ShoppingStore.checkout(
-                userID: user, idempotencyKey: key, shippingAddress: address, requestID: requestID, connection)
+                userID: user, idempotencyKey: key, shippingAddress: address, requestID: requestID, personal: runtime.personal, connection)
             // The stock just taken, for this replica's index at once (others follow NOTIFY).
             return (order, try CatalogStore.products(ids: order.items.compactMap { Int64($0.productID) }, connection))
         }
@@ -436,7 +439,7 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         return try await runtime.transaction(context) {
             try ShoppingStore.requestReturn(
                 orderID: order, userID: user, productIDs: products, reason: request.reason.isEmpty ? nil : request.reason,
-                idempotencyKey: request.idempotencyKey.isEmpty ? nil : request.idempotencyKey, $0)
+                idempotencyKey: request.idempotencyKey.isEmpty ? nil : request.idempotencyKey, personal: runtime.personal, $0)
         }
     }
 

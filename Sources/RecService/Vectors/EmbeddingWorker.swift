@@ -103,12 +103,12 @@ public final class EmbeddingWorker: Service {
             """, [.text(TextEmbeddings.version), .int(Int64(Self.batchSize))])
         guard !rows.isEmpty else { return -1 }
         var toEncode: [(id: Int64, text: String, hash: String, updated: String)] = []
-        var unchanged: [(id: Int64, updated: String)] = []
+        var unchanged: [(id: Int64, hash: String, updated: String)] = []
         for row in rows {
             guard let id = Int64(row["id"] ?? ""), let updated = row["updated"] else { continue }
             let text = TextEmbeddings.productText(title: row["title"] ?? "", brand: row["brand"] ?? "", category: row["category"] ?? "")
             let hash = TextEmbeddings.textHash(text)
-            if row["text_hash"] == hash { unchanged.append((id, updated)) } else { toEncode.append((id, text, hash, updated)) }
+            if row["text_hash"] == hash { unchanged.append((id, hash, updated)) } else { toEncode.append((id, text, hash, updated)) }
         }
         let start = ContinuousClock.now
         let vectors = toEncode.isEmpty ? [] : embeddings.encoder.encode(batch: toEncode.map(\.text), threads: threads)
@@ -133,8 +133,10 @@ public final class EmbeddingWorker: Service {
             }
             for item in unchanged {
                 try connection.query(
-                    "UPDATE item_embeddings SET updated_at = $3::timestamptz WHERE product_id = $1 AND model_version = $2",
-                    [.int(item.id), .text(TextEmbeddings.version), .text(item.updated)])
+                    // Only if its text hash is still the one read: a reindex may have marked it
+                    // stale meanwhile.
+                    "UPDATE item_embeddings SET updated_at = $3::timestamptz WHERE product_id = $1 AND model_version = $2 AND text_hash = $4",
+                    [.int(item.id), .text(TextEmbeddings.version), .text(item.updated), .text(item.hash)])
             }
             if !toEncode.isEmpty {
                 try connection.query(

@@ -14,10 +14,18 @@ public final class PersonalModel: Sendable {
     public let version: String
     public let kind: Kind
     public let items: VectorIndex
-    /// Users' vectors kept in memory, and a count of evictions: a vector read from the
-    /// database is kept only if no eviction happened while it was read, so a change committed
-    /// meanwhile (and announced on `user_vectors_changed`) never leaves a stale copy here.
-    private let users = Mutex<(vectors: [String: [Float]], evictions: UInt64)>(([:], 0))
+    /// Users' vectors kept in memory, and counts of evictions in 1,024 buckets by user: a
+    /// vector read from the database is kept only if no eviction in its user's bucket happened
+    /// while it was read, so a change committed meanwhile (and announced on
+    /// `user_vectors_changed`) never leaves a stale copy here, while other users' changes
+    /// rarely stop it from being kept.
+    private let users = Mutex<(vectors: [String: [Float]], evictions: [UInt64])>(([:], [UInt64](repeating: 0, count: 1_024)))
+
+    private static func bucket(_ userID: String) -> Int {
+        var hasher = Hasher()
+        hasher.combine(userID)
+        return Int(UInt(bitPattern: hasher.finalize()) % 1_024)
+    }
     /// Users kept in memory; past it the cache starts over (the database has them all).
     static let userCacheLimit = 200_000
 
@@ -31,7 +39,8 @@ public final class PersonalModel: Sendable {
 
     /// The user's vector: from the cache, else from PostgreSQL; nil when the user has none.
     func userVector(_ userID: String, _ connection: PostgresConnection) throws -> [Float]? {
-        let (cached, evictions) = users.withLock { ($0.vectors[userID], $0.evictions) }
+        let bucket = Self.bucket(userID)
+        let (cached, evictions) = users.withLock { ($0.vectors[userID], $0.evictions[bucket]) }
         if let cached { return cached }
         let row = try connection.query(
             "SELECT vector FROM user_vectors WHERE user_id = $1 AND model_version = $2", [.text(userID), .text(version)]
@@ -43,29 +52,36 @@ public final class PersonalModel: Sendable {
 
     func cachedUserVector(_ userID: String) -> [Float]? { users.withLock { $0.vectors[userID] } }
 
-    /// The eviction count, to pass to `remember` for a vector about to be read or written.
-    var evictions: UInt64 { users.withLock { $0.evictions } }
+    /// The eviction count of the user's bucket, to pass to `remember` for a vector about to be
+    /// read or written.
+    func evictions(of userID: String) -> UInt64 {
+        let bucket = Self.bucket(userID)
+        return users.withLock { $0.evictions[bucket] }
+    }
 
-    /// Keeps the user's vector, unless an eviction happened since `evictions` was read.
+    /// Keeps the user's vector, unless an eviction in their bucket happened since `evictions`
+    /// was read.
     func remember(_ userID: String, _ vector: [Float], unlessEvictedSince evictions: UInt64) {
+        let bucket = Self.bucket(userID)
         users.withLock { cache in
-            guard cache.evictions == evictions else { return }
+            guard cache.evictions[bucket] == evictions else { return }
             if cache.vectors.count >= Self.userCacheLimit { cache.vectors.removeAll(keepingCapacity: true) }
             cache.vectors[userID] = vector
         }
     }
 
     func forget(_ userID: String) {
+        let bucket = Self.bucket(userID)
         users.withLock { cache in
             cache.vectors.removeValue(forKey: userID)
-            cache.evictions &+= 1
+            cache.evictions[bucket] &+= 1
         }
     }
 
     func forgetAllUsers() {
         users.withLock { cache in
             cache.vectors.removeAll()
-            cache.evictions &+= 1
+            for index in cache.evictions.indices { cache.evictions[index] &+= 1 }
         }
     }
 }
@@ -188,9 +204,10 @@ public final class PersonalModels: Sendable {
     /// Drops every cached user vector: what was announced while nobody listened is unknown.
     public func forgetAllUsers() { for model in models { model.forgetAllUsers() } }
 
-    /// Each model's eviction count, for `remember(_:_:unlessEvictedSince:)` after a write.
-    func evictions() -> [ObjectIdentifier: UInt64] {
-        Dictionary(uniqueKeysWithValues: models.map { (ObjectIdentifier($0), $0.evictions) })
+    /// Each model's eviction count for the user, for `remember(_:_:unlessEvictedSince:)` after
+    /// a write.
+    func evictions(of userID: String) -> [ObjectIdentifier: UInt64] {
+        Dictionary(uniqueKeysWithValues: models.map { (ObjectIdentifier($0), $0.evictions(of: userID)) })
     }
 }
 
