@@ -409,6 +409,9 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             return (order, try CatalogStore.products(ids: order.items.compactMap { Int64($0.productID) }, connection))
         }
         runtime.index.upsert(products)
+        // The purchases' online steps changed the user's vectors: this replica reads them
+        // afresh at once (the others on `user_vectors_changed`).
+        runtime.personal.forget(user)
         return order
     }
 
@@ -436,11 +439,14 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
         guard request.reason.utf8.count <= 2_000 else {
             throw RPCError(code: .invalidArgument, message: "The reason must be at most 2,000 bytes.")
         }
-        return try await runtime.transaction(context) {
+        let response = try await runtime.transaction(context) {
             try ShoppingStore.requestReturn(
                 orderID: order, userID: user, productIDs: products, reason: request.reason.isEmpty ? nil : request.reason,
                 idempotencyKey: request.idempotencyKey.isEmpty ? nil : request.idempotencyKey, personal: runtime.personal, $0)
         }
+        // As after a checkout: the returns' steps changed the user's vectors.
+        runtime.personal.forget(user)
+        return response
     }
 
     // MARK: - Users and vocabulary
