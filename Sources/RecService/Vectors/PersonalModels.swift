@@ -60,11 +60,15 @@ public final class PersonalModel: Sendable {
     }
 
     /// Keeps the user's vector, unless an eviction in their bucket happened since `evictions`
-    /// was read.
+    /// was read: then no copy is kept at all (an older one may be there), and the next read
+    /// goes to PostgreSQL.
     func remember(_ userID: String, _ vector: [Float], unlessEvictedSince evictions: UInt64) {
         let bucket = Self.bucket(userID)
         users.withLock { cache in
-            guard cache.evictions[bucket] == evictions else { return }
+            guard cache.evictions[bucket] == evictions else {
+                cache.vectors.removeValue(forKey: userID)
+                return
+            }
             if cache.vectors.count >= Self.userCacheLimit { cache.vectors.removeAll(keepingCapacity: true) }
             cache.vectors[userID] = vector
         }
