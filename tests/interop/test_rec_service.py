@@ -174,3 +174,30 @@ def test_cli_import_streams_files_and_lists_bad_lines(pb, rec, tmp_path):
     jacket = stub.GetProduct(pb.rec_pb2.GetProductRequest(sku="c-1"), timeout=10)
     assert jacket.title == "Denim Jacket, washed" and jacket.description == "Classic fit.\nMachine washable."
     assert sorted(a.value for a in jacket.attributes if a.name == "size") == ["L", "M", "S"]
+
+    # The Mercari export (tab-separated, as scripts/fetch-datasets writes it): the listing id
+    # becomes the sku, the condition and free shipping attributes; a price of 0 is refused
+    # by its line number, and the rest is imported.
+    tsv = tmp_path / "mercari.tsv"
+    tsv.write_text("train_id\tname\titem_condition_id\tcategory_name\tbrand_name\tprice\tshipping\titem_description\n"
+                   "901\tVintage Denim Jacket\t3\tWomen/Coats & Jackets/Jean Jackets\tLevi's\t35.0\t1\tWorn twice, no stains\n"
+                   "902\tFree sticker\t1\tOther/Office supplies/Stickers\t\t0\t0\tNo description yet\n"
+                   "903\tPhone case\t1\tElectronics/Cell Phones & Accessories/Cases\t\t8.0\t0\tNo description yet\n")
+    result = subprocess.run(
+        [str(binary("voiceshop")), "catalog", "import", str(tsv), "--target", address],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "2 created" in result.stdout
+    assert [line.split(":")[0] for line in result.stdout.splitlines() if line.startswith("line ")] == ["line 3"]
+    jacket = stub.GetProduct(pb.rec_pb2.GetProductRequest(sku="mercari-901"), timeout=10)
+    assert (jacket.title, jacket.brand, jacket.category, jacket.price) == (
+        "Vintage Denim Jacket", "Levi's", "Women/Coats & Jackets/Jean Jackets", 35.0)
+    assert {(a.name, a.value) for a in jacket.attributes} >= {("condition", "good"), ("shipping", "free")}
+    assert stub.GetProduct(pb.rec_pb2.GetProductRequest(sku="mercari-903"), timeout=10).description == ""
+    # Idempotent by sku: the same file again creates nothing.
+    again = subprocess.run(
+        [str(binary("voiceshop")), "catalog", "import", str(tsv), "--target", address],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert "0 created" in again.stdout, again.stdout
