@@ -115,21 +115,29 @@ public final class EmbeddingWorker: Service {
         let seconds = Double((ContinuousClock.now - start) / .microseconds(1)) / 1e6
         try connection.execute("BEGIN")
         do {
-            for (item, vector) in zip(toEncode, vectors) {
-                // updated_at is the product's own, as read: a change made while we encoded is
-                // newer, so the product is picked up again.
+            if !toEncode.isEmpty {
+                // The batch in one COPY into a session's temporary table (emptied at commit),
+                // then one upsert. updated_at is the product's own, as read: a change made
+                // while we encoded is newer, so the product is picked up again.
+                try connection.execute(
+                    """
+                    CREATE TEMPORARY TABLE IF NOT EXISTS embedding_rows
+                        (product_id bigint, dims integer, vector bytea, text_hash text, updated_at timestamptz) ON COMMIT DELETE ROWS
+                    """)
+                let e = PostgresConnection.copyEscape
+                try connection.copyIn(
+                    "COPY embedding_rows FROM STDIN",
+                    lines: zip(toEncode, vectors).lazy.map { item, vector in
+                        "\(item.id)\t\(vector.count)\t" + e(FactorTraining.hex(vector)) + "\t" + e(item.hash) + "\t" + e(item.updated)
+                    })
                 try connection.query(
                     """
                     INSERT INTO item_embeddings (product_id, model_version, dims, vector, text_hash, updated_at)
-                    VALUES ($1, $2, $3, $4, $5, $6::timestamptz)
+                    SELECT product_id, $1, dims, vector, text_hash, updated_at FROM embedding_rows
                     ON CONFLICT (product_id, model_version) DO UPDATE
                        SET vector = EXCLUDED.vector, dims = EXCLUDED.dims, text_hash = EXCLUDED.text_hash,
                            updated_at = EXCLUDED.updated_at
-                    """,
-                    [
-                        .int(item.id), .text(TextEmbeddings.version), .int(Int64(vector.count)), .bytes(VectorMath.bytes(vector)),
-                        .text(item.hash), .text(item.updated),
-                    ])
+                    """, [.text(TextEmbeddings.version)])
             }
             for item in unchanged {
                 try connection.query(
