@@ -148,13 +148,16 @@ def test_load_demo_command(database_url):
     assert loaded and loaded[0]["products"] >= 300 and loaded[0]["orders"] >= 10
 
 
+def cli_import(path, address):
+    """`voiceshop catalog import PATH --target ADDRESS`, its output captured."""
+    return subprocess.run(
+        [str(binary("voiceshop")), "catalog", "import", str(path), "--target", address], capture_output=True, text=True, timeout=60)
+
+
 def test_cli_import_streams_files_and_lists_bad_lines(pb, rec, tmp_path):
     stub, address = rec.stub, rec.address
     demo_bad = binary("rec-svc").parents[2] / "services" / "rec-svc" / "demo" / "bad-rows.jsonl"
-    result = subprocess.run(
-        [str(binary("voiceshop")), "catalog", "import", str(demo_bad), "--target", address],
-        capture_output=True, text=True, timeout=60,
-    )
+    result = cli_import(demo_bad, address)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "3 created" in result.stdout
     assert [line.split(":")[0] for line in result.stdout.splitlines() if line.startswith("line ")] == [
@@ -165,10 +168,7 @@ def test_cli_import_streams_files_and_lists_bad_lines(pb, rec, tmp_path):
     csv.write_text('sku,title,price,brand,color,size,description\n'
                    'c-1,"Denim Jacket, washed",79.5,Levi\'s,blue,S|M|L,"Classic fit.\nMachine washable."\n'
                    'c-2,Canvas Tote,19,IKEA,beige,,\n')
-    result = subprocess.run(
-        [str(binary("voiceshop")), "catalog", "import", str(csv), "--target", address],
-        capture_output=True, text=True, timeout=60,
-    )
+    result = cli_import(csv, address)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 created" in result.stdout
     jacket = stub.GetProduct(pb.rec_pb2.GetProductRequest(sku="c-1"), timeout=10)
@@ -183,10 +183,7 @@ def test_cli_import_streams_files_and_lists_bad_lines(pb, rec, tmp_path):
                    "901\tVintage Denim Jacket\t3\tWomen/Coats & Jackets/Jean Jackets\tLevi's\t35.0\t1\tWorn twice, no stains\n"
                    "902\tFree sticker\t1\tOther/Office supplies/Stickers\t\t0\t0\tNo description yet\n"
                    "903\tPhone case\t1\tElectronics/Cell Phones & Accessories/Cases\t\t8.0\t0\tNo description yet\n")
-    result = subprocess.run(
-        [str(binary("voiceshop")), "catalog", "import", str(tsv), "--target", address],
-        capture_output=True, text=True, timeout=60,
-    )
+    result = cli_import(tsv, address)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "2 created" in result.stdout
     assert [line.split(":")[0] for line in result.stdout.splitlines() if line.startswith("line ")] == ["line 3"]
@@ -196,8 +193,5 @@ def test_cli_import_streams_files_and_lists_bad_lines(pb, rec, tmp_path):
     assert {(a.name, a.value) for a in jacket.attributes} >= {("condition", "good"), ("shipping", "free")}
     assert stub.GetProduct(pb.rec_pb2.GetProductRequest(sku="mercari-903"), timeout=10).description == ""
     # Idempotent by sku: the same file again creates nothing.
-    again = subprocess.run(
-        [str(binary("voiceshop")), "catalog", "import", str(tsv), "--target", address],
-        capture_output=True, text=True, timeout=60,
-    )
+    again = cli_import(tsv, address)
     assert "0 created" in again.stdout, again.stdout
