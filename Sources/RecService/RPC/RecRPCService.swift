@@ -344,23 +344,15 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             query: text(request.query), requestID: text(request.requestID) ?? context.requestID,
             idempotencyKey: text(request.idempotencyKey), occurredAtMs: request.occurredAtMs > 0 ? request.occurredAtMs : nil)
         let personal = runtime.personal
-        let evictions = personal.evictions(of: request.userID)
-        let stored: (id: Int64, duplicate: Bool, vectors: [(PersonalModel, [Float])])
+        let stored: (id: Int64, duplicate: Bool)
         do {
-            stored = try await runtime.transaction(context) { connection in
-                let (eventID, duplicate) = try EventStore.record(event, connection)
-                guard !duplicate, let user = event.userID else { return (eventID, duplicate, []) }
-                // One online gradient step on h_u, committed with the event.
-                let vectors = try personal.recordStep(userID: user, productID: id, type: type, eventID: eventID, connection)
-                return (eventID, duplicate, vectors)
-            }
+            // Stored with its online step on h_u, committed together.
+            stored = try await runtime.transaction(context) { try personal.record(event, $0) }
         } catch let error as RPCError where (error.cause as? PostgresError)?.sqlState == "23503" {
             throw RPCError(code: .notFound, message: "There is no product \(id).")
         }
-        for (model, vector) in stored.vectors {
-            // Kept unless a change was announced meanwhile (another replica's step, a forget).
-            if let count = evictions[ObjectIdentifier(model)] { model.remember(request.userID, vector, unlessEvictedSince: count) }
-        }
+        // The step changed the user's vectors: this replica reads them afresh at once.
+        if let user = event.userID { personal.forget(user) }
         if !stored.duplicate { runtime.index.addPopularity(EventStore.popularityWeights[type] ?? 0, to: id) }
         return RecV1.RecordEventResponse(eventID: String(stored.id), duplicate: stored.duplicate)
     }
@@ -409,8 +401,7 @@ public struct RecRPCService: RecV1.Rec.ServiceProtocol {
             return (order, try CatalogStore.products(ids: order.items.compactMap { Int64($0.productID) }, connection))
         }
         runtime.index.upsert(products)
-        // The purchases' online steps changed the user's vectors: this replica reads them
-        // afresh at once (the others on `user_vectors_changed`).
+        // As after RecordEvent: the purchases' steps changed the user's vectors.
         runtime.personal.forget(user)
         return order
     }

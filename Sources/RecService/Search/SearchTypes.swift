@@ -75,21 +75,7 @@ public struct SearchFilterSet: Hashable, Sendable {
     }
 
     /// A copy without the named filter.
-    public func dropping(_ name: String) -> SearchFilterSet {
-        var copy = self
-        switch name {
-        case "rating_min": copy.ratingMin = nil
-        case "in_stock_only": copy.inStockOnly = false
-        case "material": copy.material = nil
-        case "size": copy.size = nil
-        case "color": copy.color = nil
-        case "price_min": copy.priceMin = nil
-        case "price_max": copy.priceMax = nil
-        case "brand": copy.brand = nil
-        default: copy.category = nil
-        }
-        return copy
-    }
+    public func dropping(_ name: String) -> SearchFilterSet { restoring(name, from: SearchFilterSet()) }
 }
 
 /// The weights of the re-ranking blend, the semantic join threshold and BM25's parameters:

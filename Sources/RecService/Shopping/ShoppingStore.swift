@@ -99,7 +99,7 @@ public enum ShoppingStore {
     /// Turns the cart into an order: checks and takes stock, snapshots prices, records a
     /// purchase event per line (with the request id that showed the product), empties the cart.
     public static func checkout(
-        userID: String, idempotencyKey: String?, shippingAddress: String?, requestID: String?, personal: PersonalModels? = nil,
+        userID: String, idempotencyKey: String?, shippingAddress: String?, requestID: String?, personal: PersonalModels,
         _ connection: PostgresConnection
     ) throws -> RecV1.Order {
         if let key = idempotencyKey,
@@ -151,13 +151,12 @@ public enum ShoppingStore {
                 """,
                 [.int(orderID), .int(productID), .text(line["sku"] ?? ""), .text(line["title"] ?? ""), .int(quantity), .double(line.double("price") ?? 0)])
             try connection.query("UPDATE products SET stock = stock - $2 WHERE id = $1", [.int(productID), .int(quantity)])
-            let (eventID, duplicate) = try EventStore.record(
+            // With its online step, as RecordEvent's.
+            _ = try personal.record(
                 EventStore.NewEvent(
                     userID: userID, type: "purchase", productID: productID, quantity: Int(quantity),
                     requestID: line["request_id"] ?? requestID, idempotencyKey: "order-\(orderID)-\(productID)"),
                 connection)
-            // The purchase's online step, as RecordEvent takes one.
-            if !duplicate { _ = try personal?.recordStep(userID: userID, productID: productID, type: "purchase", eventID: eventID, connection) }
         }
         try connection.query("DELETE FROM cart_items WHERE user_id = $1", [.text(userID)])
         return try order(id: orderID, userID: userID, connection)
@@ -241,7 +240,7 @@ public enum ShoppingStore {
     /// Records a return request. Only the owner may ask; the order must have been delivered;
     /// a request past the return window is recorded as REJECTED with the reason.
     public static func requestReturn(
-        orderID: Int64, userID: String, productIDs: [Int64], reason: String?, idempotencyKey: String?, personal: PersonalModels? = nil,
+        orderID: Int64, userID: String, productIDs: [Int64], reason: String?, idempotencyKey: String?, personal: PersonalModels,
         _ connection: PostgresConnection
     ) throws -> RecV1.RequestReturnResponse {
         var order = try order(id: orderID, userID: userID, connection)  // NOT_FOUND / PERMISSION_DENIED
@@ -297,15 +296,12 @@ public enum ShoppingStore {
                 try connection.query(
                     "UPDATE order_items SET returned_quantity = quantity WHERE order_id = $1 AND product_id = $2",
                     [.int(orderID), .text(line.productID)])
-                let (eventID, duplicate) = try EventStore.record(
+                // With its online step, away from the item.
+                _ = try personal.record(
                     EventStore.NewEvent(
                         userID: userID, type: "return", productID: Int64(line.productID) ?? 0,
                         quantity: Int(line.quantity - line.returnedQuantity), idempotencyKey: "return-\(returnID)-\(line.productID)"),
                     connection)
-                // The return's online step, away from the item.
-                if !duplicate, let productID = Int64(line.productID) {
-                    _ = try personal?.recordStep(userID: userID, productID: productID, type: "return", eventID: eventID, connection)
-                }
             }
         }
         if !expired {

@@ -128,7 +128,7 @@ public final class EmbeddingWorker: Service {
                 try connection.copyIn(
                     "COPY embedding_rows FROM STDIN",
                     lines: zip(toEncode, vectors).lazy.map { item, vector in
-                        "\(item.id)\t\(vector.count)\t" + e(FactorTraining.hex(vector)) + "\t" + e(item.hash) + "\t" + e(item.updated)
+                        "\(item.id)\t\(vector.count)\t" + e(VectorMath.byteaHex(vector)) + "\t" + e(item.hash) + "\t" + e(item.updated)
                     })
                 try connection.query(
                     """

@@ -73,12 +73,12 @@ public enum FactorTraining {
             try connection.copyIn(
                 "COPY item_factors (product_id, model_version, dims, vector) FROM STDIN",
                 lines: itemIDs.indices.lazy.map { i in
-                    "\(itemIDs[i])\t\(e(version))\t\(f)\t" + e(hex(Array(model.item(i))))
+                    "\(itemIDs[i])\t\(e(version))\t\(f)\t" + e(VectorMath.byteaHex(Array(model.item(i))))
                 })
             try connection.copyIn(
                 "COPY user_vectors (user_id, model_version, dims, vector) FROM STDIN",
                 lines: userNames.indices.lazy.map { u in
-                    "\(e(userNames[u]))\t\(e(version))\t\(f)\t" + e(hex(Array(model.user(u))))
+                    "\(e(userNames[u]))\t\(e(version))\t\(f)\t" + e(VectorMath.byteaHex(Array(model.user(u))))
                 })
             // Swap: deactivate the old version first (the unique index is checked per row).
             try connection.query("UPDATE model_versions SET is_active = false WHERE kind = 'mf_factors' AND is_active")
@@ -102,14 +102,4 @@ public enum FactorTraining {
         return outcome
     }
 
-    /// The bytea text form `\x…` of little-endian float32s.
-    static func hex(_ vector: [Float]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "x")]
-        for byte in VectorMath.bytes(vector) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }

@@ -52,8 +52,7 @@ public final class PersonalModel: Sendable {
 
     func cachedUserVector(_ userID: String) -> [Float]? { users.withLock { $0.vectors[userID] } }
 
-    /// The eviction count of the user's bucket, to pass to `remember` for a vector about to be
-    /// read or written.
+    /// The eviction count of the user's bucket (what `remember` compares with).
     func evictions(of userID: String) -> UInt64 {
         let bucket = Self.bucket(userID)
         return users.withLock { $0.evictions[bucket] }
@@ -156,16 +155,25 @@ public final class PersonalModels: Sendable {
         }
     }
 
+    /// Stores an event (`EventStore.record`) and, unless it is a duplicate, takes its online
+    /// step, in the caller's transaction: RecordEvent, and the purchases and returns that
+    /// Checkout and RequestReturn record. The caller drops its replica's cached vectors of
+    /// the user once committed (`forget`); the others hear `user_vectors_changed`.
+    func record(_ event: EventStore.NewEvent, _ connection: PostgresConnection) throws -> (id: Int64, duplicate: Bool) {
+        let (id, duplicate) = try EventStore.record(event, connection)
+        if !duplicate, let userID = event.userID {
+            try step(userID: userID, productID: event.productID, type: event.type, eventID: id, connection)
+        }
+        return (id, duplicate)
+    }
+
     /// The online step of every active model for one stored event, in the event's transaction:
     /// h_u moves towards the item (label 1) and away from a few sampled items (label 0), or
     /// for a return away from the item.
-    /// - Returns: the updated vectors, to cache after commit.
-    func recordStep(
-        userID: String, productID: Int64, type: String, eventID: Int64, _ connection: PostgresConnection
-    ) throws -> [(PersonalModel, [Float])] {
+    private func step(userID: String, productID: Int64, type: String, eventID: Int64, _ connection: PostgresConnection) throws {
         let weight = OnlineUpdate.weight(of: type)
-        guard weight > 0 else { return [] }
-        var updated: [(PersonalModel, [Float])] = []
+        guard weight > 0 else { return }
+        var stepped = false
         for model in models {
             guard let item = model.items.vector(of: productID) else { continue }
             let stored = try connection.query(
@@ -182,17 +190,16 @@ public final class PersonalModels: Sendable {
                     observations.append((negative, 0, weight * 0.5))
                 }
             }
-            let stepped = OnlineUpdate.step(user: h, observations: observations, settings: settings)
+            let vector = OnlineUpdate.step(user: h, observations: observations, settings: settings)
             try connection.query(
                 """
                 INSERT INTO user_vectors (user_id, model_version, dims, vector, online_steps) VALUES ($1, $2, $3, $4, 1)
                 ON CONFLICT (user_id, model_version) DO UPDATE
                    SET vector = EXCLUDED.vector, online_steps = user_vectors.online_steps + 1, updated_at = now()
-                """, [.text(userID), .text(model.version), .int(Int64(model.dimensions)), .bytes(VectorMath.bytes(stepped))])
-            updated.append((model, stepped))
+                """, [.text(userID), .text(model.version), .int(Int64(model.dimensions)), .bytes(VectorMath.bytes(vector))])
+            stepped = true
         }
-        if !updated.isEmpty { try Self.announceChange(of: userID, connection) }
-        return updated
+        if stepped { try Self.announceChange(of: userID, connection) }
     }
 
     /// Tells every replica, at commit, that the user's vectors changed or are gone: each drops
@@ -208,11 +215,6 @@ public final class PersonalModels: Sendable {
     /// Drops every cached user vector: what was announced while nobody listened is unknown.
     public func forgetAllUsers() { for model in models { model.forgetAllUsers() } }
 
-    /// Each model's eviction count for the user, for `remember(_:_:unlessEvictedSince:)` after
-    /// a write.
-    func evictions(of userID: String) -> [ObjectIdentifier: UInt64] {
-        Dictionary(uniqueKeysWithValues: models.map { (ObjectIdentifier($0), $0.evictions(of: userID)) })
-    }
 }
 
 extension VectorIndex {

@@ -50,6 +50,18 @@ public enum VectorMath {
         }
     }
 
+    /// PostgreSQL's text form of a bytea (`\x0a1b…`) of little-endian float32s, for COPY
+    /// (`floats(byteaHex:)` decodes it).
+    static func byteaHex(_ vector: [Float]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "x")]
+        for byte in bytes(vector) {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Decodes PostgreSQL's text form of a bytea (`\x0a1b…`) holding little-endian float32s.
     public static func floats(byteaHex text: String) -> [Float]? {
         let utf8 = Array(text.utf8)
